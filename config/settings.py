@@ -1,0 +1,230 @@
+"""Settings, read from the environment (and a ``.env`` file): see ``.env.example``.
+
+Nothing here needs a service to be running: without ``DATABASE_URL`` the CRM runs on a SQLite file
+in ``var/``, and without ``ASTERISK_DB_*`` Asterisk's realtime tables live in that same database
+(the guide's Option A).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _persistent_secret_key() -> str:
+    """A development key generated once and kept in ``var/``: never a key committed to git."""
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _persistent_secret_key()
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",  # `runserver` serves ASGI, so WebSockets (screen pop) work on the embedded default
+    "config.admin.CrmAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "channels",
+    "crm",
+    "voip",
+    "voip.realtime",
+    "voip.provisioning",
+    "voip.calls",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Databases ------------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+
+
+def _asterisk_database() -> dict:
+    """The realtime database: Option B when configured, else the default database (Option A)."""
+    if env.str("ASTERISK_DATABASE_URL", default=""):
+        return env.db("ASTERISK_DATABASE_URL")
+    if env.str("ASTERISK_DB_NAME", default=""):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": env.str("ASTERISK_DB_NAME"),
+            "USER": env.str("ASTERISK_DB_USER", default=""),
+            "PASSWORD": env.str("ASTERISK_DB_PASSWORD", default=""),
+            "HOST": env.str("ASTERISK_DB_HOST", default="127.0.0.1"),
+            "PORT": env.str("ASTERISK_DB_PORT", default="5432"),
+        }
+    # Option A: the same database under a second alias. Tests reuse default's test database.
+    return {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+
+
+DATABASES["asterisk"] = _asterisk_database()
+DATABASE_ROUTERS = ["voip.realtime.router.RealtimeRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth, i18n, static -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "crm:contact_list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Channels (screen pop) --------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+else:
+    # Embedded default: the event listener runs inside the server process, so memory suffices.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+}
+
+# --- Asterisk ---------------------------------------------------------------------------------
+VOIP_REALTIME_DB_ALIAS = "asterisk"
+# Asterisk writes cdr times in the PBX's local time with no zone: this names that zone.
+VOIP_PBX_TIME_ZONE = env.str("ASTERISK_TIME_ZONE", default=TIME_ZONE)
+# Phone numbers typed without a country code are read in this region (ISO 3166 code).
+VOIP_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="RU")
+
+ASTERISK_AMI = {
+    "AMI_HOST": env.str("ASTERISK_AMI_HOST", default="127.0.0.1"),
+    "AMI_PORT": env.int("ASTERISK_AMI_PORT", default=5038),
+    "AMI_USERNAME": env.str("ASTERISK_AMI_USERNAME", default="admin"),
+    "AMI_SECRET": env.str("ASTERISK_AMI_SECRET", default=""),
+    "AMI_AUTH": env.str("ASTERISK_AMI_AUTH", default="plain"),  # plain | md5
+    "AMI_CONNECT_TIMEOUT": env.float("ASTERISK_AMI_CONNECT_TIMEOUT", default=5.0),
+    "AMI_ACTION_TIMEOUT": env.float("ASTERISK_AMI_ACTION_TIMEOUT", default=10.0),
+}
+
+VOIP = [
+    {
+        "PROVIDER": "Asterisk",
+        "BACKEND": "voip.backends.asteriskbackend.AsteriskRealtimeAPI",
+        "OPTIONS": {
+            **ASTERISK_AMI,
+            "DB_ALIAS": VOIP_REALTIME_DB_ALIAS,
+            # Context the agent's leg continues in when it dials out (click-to-call).
+            "CONTEXT": env.str("ASTERISK_OUTBOUND_CONTEXT", default="from-internal"),
+            "OUTBOUND_CONTEXT": env.str("ASTERISK_OUTBOUND_CONTEXT", default="from-internal"),
+            "ORIGINATE_TIMEOUT": env.int("ASTERISK_ORIGINATE_TIMEOUT", default=30),
+            # Where Asterisk writes MixMonitor files, as Asterisk sees the path.
+            "RECORDINGS_DIR": env.str("ASTERISK_RECORDINGS_DIR", default="/var/spool/asterisk/monitor"),
+        },
+    },
+]
+
+VOIP_PROVISIONING = {
+    # With it on, every new active user gets an extension (see voip.provisioning.signals).
+    "AUTO_PROVISION": env.bool("VOIP_AUTO_PROVISION", default=False),
+    # All extensions share one number space; users get numbers from this range.
+    "USER_EXTENSION_RANGE": tuple(int(x) for x in env.str("VOIP_USER_EXTENSION_RANGE", default="1000-1999").split("-")),
+    "TEST_EXTENSION_START": env.int("VOIP_TEST_EXTENSION_START", default=1000),
+    "ENDPOINT_CONTEXT": env.str("ASTERISK_ENDPOINT_CONTEXT", default="from-internal"),
+    "CODECS": env.list("ASTERISK_CODECS", default=["ulaw", "alaw", "g722", "opus"]),
+    "ENDPOINT_TRANSPORT": env.str("ASTERISK_ENDPOINT_TRANSPORT", default="transport-udp"),
+    "SIP_REALM": env.str("ASTERISK_SIP_REALM", default="asterisk"),
+    # Off: store md5_cred only. On: also store the plaintext (auth_type=userpass).
+    "STORE_PLAINTEXT_PASSWORDS": env.bool("ASTERISK_STORE_PLAINTEXT_PASSWORDS", default=False),
+    "PASSWORD_LENGTH": env.int("ASTERISK_SIP_PASSWORD_LENGTH", default=20),
+    "MAX_CONTACTS": env.int("ASTERISK_MAX_CONTACTS", default=1),
+    "QUALIFY_FREQUENCY": env.int("ASTERISK_QUALIFY_FREQUENCY", default=60),
+    # What softphones are told to connect to ("My phone" page).
+    "SIP_SERVER": env.str("ASTERISK_SIP_SERVER", default="127.0.0.1"),
+    "SIP_PORT": env.int("ASTERISK_SIP_PORT", default=5060),
+    "TRANSPORT_BIND": env.str("ASTERISK_TRANSPORT_BIND", default="0.0.0.0:5060"),
+    "ENABLE_WEBSOCKET_TRANSPORTS": env.bool("ASTERISK_ENABLE_WS", default=False),
+}
+
+# Written into the generated manager.conf / res_pgsql.conf (setup_asterisk_realtime --write-config).
+VOIP_ASTERISK_CONFIG = {
+    "AMI_BIND_ADDRESS": env.str("ASTERISK_AMI_BIND_ADDRESS", default="127.0.0.1"),
+    "AMI_PERMIT": env.list("ASTERISK_AMI_PERMIT", default=["127.0.0.1/255.255.255.255"]),
+    # How Asterisk reaches the realtime database (may differ from how Django does).
+    "DB_HOST_FOR_ASTERISK": env.str("ASTERISK_DB_HOST_FOR_ASTERISK", default=""),
+}
+
+VOIP_CALLS = {
+    # Where the CRM sees Asterisk's recordings (a shared mount); served only through a checked view.
+    "RECORDINGS_ROOT": env.str("VOIP_RECORDINGS_ROOT", default=str(VAR_DIR / "recordings")),
+    # How click-to-call dials a contact's number: as_typed | national | e164.
+    "DIAL_FORMAT": env.str("VOIP_DIAL_FORMAT", default="e164"),
+    "DIAL_PREFIX": env.str("VOIP_DIAL_PREFIX", default=""),
+    "CLICK_TO_CALL_RATE": env.str("VOIP_CLICK_TO_CALL_RATE", default="10/m"),
+    # Run the AMI event listener inside the web server process (embedded default).
+    "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=False),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

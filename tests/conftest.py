@@ -1,0 +1,34 @@
+"""Shared fixtures. Database selection for the whole run lives in config/test_database.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"
+ASTERISK_FACTS_DIR = SHARED_DIR / "asterisk"
+
+
+@pytest.fixture(scope="session")
+def asterisk_facts_dir() -> Path:
+    """../shared/asterisk: facts recorded from a real Asterisk. CI always has it; a user's clone may not."""
+    if not ASTERISK_FACTS_DIR.is_dir():
+        pytest.skip("../shared/asterisk is not beside this checkout (only CI and developers have it)")
+    return ASTERISK_FACTS_DIR
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Close every connection before the test databases are dropped.
+
+    In Option A the ``asterisk`` alias is a second connection to the same test database, and
+    PostgreSQL refuses to drop a database somebody is still connected to.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all(initialized_only=True):
+            connection.close()

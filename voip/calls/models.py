@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CallDirection(models.TextChoices):
+    INTERNAL = "internal", _("internal")
+    OUTBOUND = "outbound", _("outbound")
+    INBOUND = "inbound", _("inbound")
+
+
+class CallDisposition(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("in progress")
+    ANSWERED = "answered", _("answered")
+    NO_ANSWER = "no_answer", _("no answer")
+    BUSY = "busy", _("busy")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class CallLog(models.Model):
+    """One call (Asterisk ``linkedid``), created at its first event and updated until hangup."""
+
+    linkedid = models.CharField(_("call id"), max_length=150, unique=True)
+    # The channel of the call's first leg: what start_recording() and hangup() take.
+    session_id = models.CharField(_("channel"), max_length=255, blank=True, db_index=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=CallDirection.choices)
+    caller_number = models.CharField(_("caller"), max_length=40, blank=True, db_index=True)
+    caller_name = models.CharField(_("caller name"), max_length=80, blank=True)
+    callee_number = models.CharField(_("callee"), max_length=40, blank=True, db_index=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="call_logs",
+    )
+    agent_extension = models.CharField(_("agent extension"), max_length=40, blank=True)
+    contact = models.ForeignKey(
+        "crm.Contact", verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    company = models.ForeignKey(
+        "crm.Company", verbose_name=_("company"), null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    started_at = models.DateTimeField(_("started"), db_index=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    duration = models.PositiveIntegerField(_("duration, s"), default=0)
+    billsec = models.PositiveIntegerField(_("billable, s"), default=0)
+    disposition = models.CharField(
+        _("disposition"), max_length=12, choices=CallDisposition.choices, default=CallDisposition.IN_PROGRESS
+    )
+    hangup_cause = models.PositiveSmallIntegerField(_("hangup cause"), null=True, blank=True)
+    hangup_cause_text = models.CharField(_("hangup cause text"), max_length=80, blank=True)
+    recording_file = models.CharField(_("recording"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["contact", "-started_at"], name="calllog_contact_started"),
+            models.Index(fields=["agent", "-started_at"], name="calllog_agent_started"),
+        ]
+
+    def __str__(self) -> str:
+        when = f"{self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_direction_display()} {self.caller_number} -> {self.callee_number} ({when})"
+
+
+class PresenceStatus(models.TextChoices):
+    REGISTERED = "registered", _("registered")
+    UNREACHABLE = "unreachable", _("unreachable")
+    UNREGISTERED = "unregistered", _("unregistered")
+    IN_CALL = "in_call", _("in a call")
+    UNKNOWN = "unknown", _("unknown")
+
+
+class EndpointPresence(models.Model):
+    """Last known state of an endpoint, kept by the event listener so pages never ask AMI per row."""
+
+    endpoint_id = models.CharField(_("endpoint"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PresenceStatus.choices, default=PresenceStatus.UNKNOWN
+    )
+    # Asterisk's own words: Reachable, NonQualified, Unreachable, Removed, ...
+    contact_status = models.CharField(_("contact status"), max_length=20, blank=True)
+    device_state = models.CharField(_("device state"), max_length=20, blank=True)
+    contact_uri = models.CharField(_("contact URI"), max_length=511, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=255, blank=True)
+    roundtrip_usec = models.PositiveIntegerField(_("round trip, µs"), null=True, blank=True)
+    since = models.DateTimeField(_("since"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("endpoint presence")
+        verbose_name_plural = _("endpoint presence")
+        ordering = ["endpoint_id"]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id}: {self.get_status_display()}"

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InternalNumber(models.Model):
+    """A CRM user's extension. Links to the realtime rows by ``endpoint_id``: the two live in
+    different databases (Option B), so there is no foreign key across them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="internal_number",
+    )
+    number = models.CharField(_("extension"), max_length=40, unique=True)
+    endpoint_id = models.CharField(_("endpoint id"), max_length=40, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("internal number")
+        verbose_name_plural = _("internal numbers")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.user})"

@@ -1,0 +1,3 @@
+"""WebSocket routes (screen pop)."""
+
+websocket_urlpatterns: list = []
