@@ -56,6 +56,10 @@ class CallLog(models.Model):
     hangup_cause = models.PositiveSmallIntegerField(_("hangup cause"), null=True, blank=True)
     hangup_cause_text = models.CharField(_("hangup cause text"), max_length=80, blank=True)
     recording_file = models.CharField(_("recording"), max_length=255, blank=True)
+    # The ChannelId click-to-call chose for the agent's leg (it becomes the call's linkedid).
+    origination_id = models.CharField(_("origination id"), max_length=150, blank=True, db_index=True)
+    # A call that rang the agent unanswered stays in their missed calls until they handle it.
+    missed_handled_at = models.DateTimeField(_("missed call handled"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
