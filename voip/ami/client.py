@@ -1,0 +1,344 @@
+"""Blocking AMI client over one TCP socket, built on the sans-IO core in :mod:`.protocol`.
+
+Every socket operation has a deadline, so no call can hang: connect uses
+``connect_timeout``, each action ``action_timeout`` (or its own ``timeout=``).
+
+Messages that arrive while we wait for something else are never dropped: events go to an
+internal queue (see :meth:`AMIClient.wait_for_event` and :meth:`AMIClient.pop_events`),
+responses to ActionIDs nobody waits for any more (after a timeout) are discarded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Literal
+
+from .errors import (
+    AMIActionError,
+    AMIAuthenticationError,
+    AMIConnectionClosed,
+    AMIConnectionError,
+    AMIPermissionDenied,
+    AMITimeoutError,
+)
+from .protocol import AMIParser, EventListCollector, EventListResult, Message, challenge_key, serialize_action
+
+__all__ = ["AMIClient", "ActionIdGenerator", "AuthMethod", "Headers", "events_header", "raise_for_response"]
+
+logger = logging.getLogger(__name__)
+
+AuthMethod = Literal["plain", "md5"]
+Headers = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+MAX_QUEUED_EVENTS = 100_000
+_RECV_SIZE = 65536
+
+
+class ActionIdGenerator:
+    """``<random prefix>-<n>``: unique per client and across processes sharing one Asterisk."""
+
+    def __init__(self, prefix: str | None = None) -> None:
+        self.prefix = prefix or f"dar-{uuid.uuid4().hex[:12]}"
+        self._counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self.prefix}-{next(self._counter)}"
+
+
+def events_header(events: str | bool) -> str:
+    """Value of the Login ``Events:`` header: True -> ``on``, False -> ``off``, str as given."""
+    if events is True:
+        return "on"
+    if events is False:
+        return "off"
+    return events
+
+
+def raise_for_response(action: str, response: Message) -> Message:
+    """Raise :class:`AMIActionError` (or :class:`AMIPermissionDenied`) for an error response."""
+    if response.is_error:
+        text = (response.message or "").strip()
+        if text.lower() == "permission denied":
+            raise AMIPermissionDenied(action, text, response)
+        raise AMIActionError(action, text, response)
+    return response
+
+
+def _is_auth_failure(response: Message) -> bool:
+    return response.is_error
+
+
+class AMIClient:
+    """Synchronous AMI client; use as a context manager or call :meth:`connect`/:meth:`close`."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 5038,
+        username: str = "",
+        secret: str = "",
+        *,
+        connect_timeout: float = 5.0,
+        action_timeout: float = 10.0,
+        events: str | bool = False,
+        auth: AuthMethod = "plain",
+    ) -> None:
+        if auth not in ("plain", "md5"):
+            raise ValueError(f"auth must be 'plain' or 'md5', not {auth!r}")
+        self.host = host
+        self.port = int(port)
+        self.username = username
+        self.secret = secret
+        self.connect_timeout = connect_timeout
+        self.action_timeout = action_timeout
+        self.events = events
+        self.auth = auth
+        self.ami_version: str | None = None
+        self.greeting: str | None = None
+        self._socket: socket.socket | None = None
+        self._parser = AMIParser()
+        self._inbox: deque[Message] = deque()
+        self._events: deque[Message] = deque(maxlen=MAX_QUEUED_EVENTS)
+        self._next_action_id = ActionIdGenerator()
+        self._logged_in = False
+
+    # -- lifecycle --------------------------------------------------------------------
+    def __enter__(self) -> AMIClient:
+        if self._socket is None:
+            self.connect()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._socket is not None and self._logged_in
+
+    def connect(self) -> AMIClient:
+        """Open the socket, read the greeting and log in (plain or MD5 challenge)."""
+        deadline = time.monotonic() + self.connect_timeout
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except ConnectionRefusedError:
+            raise AMIConnectionError(self.host, self.port, "connection refused") from None
+        except TimeoutError:
+            raise AMITimeoutError(self.host, self.port, f"no TCP connection within {self.connect_timeout:g}s") from None
+        except OSError as exc:
+            raise AMIConnectionError(self.host, self.port, f"cannot connect: {exc.strerror or exc}") from None
+        self._socket = sock
+        self._parser = AMIParser()
+        self._inbox.clear()
+        try:
+            self._read_greeting(deadline)
+            self._login(deadline)
+        except BaseException:
+            self._drop_socket()
+            raise
+        return self
+
+    def _read_greeting(self, deadline: float) -> None:
+        while self._parser.greeting is None:
+            self._receive(deadline, "the AMI greeting")
+        self.greeting = self._parser.greeting
+        self.ami_version = self._parser.ami_version
+
+    def _login(self, deadline: float) -> None:
+        headers: list[tuple[str, Any]] = [("Username", self.username)]
+        if self.auth == "md5":
+            challenge = self._request("Challenge", [("AuthType", "MD5")], deadline)
+            if challenge.is_error or not challenge.get("Challenge"):
+                raise AMIAuthenticationError(
+                    self.host,
+                    self.port,
+                    f"MD5 challenge refused: {(challenge.message or '').strip()}",
+                    response=challenge,
+                )
+            headers += [("AuthType", "MD5"), ("Key", challenge_key(challenge["Challenge"], self.secret))]
+        else:
+            headers.append(("Secret", self.secret))
+        headers.append(("Events", events_header(self.events)))
+        response = self._request("Login", headers, deadline)
+        if _is_auth_failure(response):
+            text = (response.message or "").strip()
+            self._drop_socket()  # Asterisk closes after a failed login anyway
+            raise AMIAuthenticationError(
+                self.host, self.port, f"login as {self.username!r} refused: {text}", response=response
+            )
+        self._logged_in = True
+
+    def close(self) -> None:
+        """Send Logoff (politely, ignoring every error) and close the socket."""
+        if self._socket is None:
+            return
+        if self._logged_in:
+            try:
+                self._request("Logoff", None, time.monotonic() + min(self.action_timeout, 2.0))
+            except Exception:  # closing must never fail
+                logger.debug("AMI Logoff to %s:%s failed", self.host, self.port, exc_info=True)
+        self._drop_socket()
+
+    def _drop_socket(self) -> None:
+        sock, self._socket = self._socket, None
+        self._logged_in = False
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    # -- I/O ----------------------------------------------------------------------------
+    def _require_socket(self) -> socket.socket:
+        if self._socket is None:
+            raise AMIConnectionClosed(self.host, self.port, "not connected")
+        return self._socket
+
+    def _send(self, data: bytes, deadline: float) -> None:
+        sock = self._require_socket()
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        try:
+            sock.sendall(data)
+        except TimeoutError:
+            raise AMITimeoutError(self.host, self.port, "timed out sending an action") from None
+        except OSError as exc:
+            self._drop_socket()
+            raise AMIConnectionClosed(self.host, self.port, f"connection lost while sending: {exc}") from None
+
+    def _receive(self, deadline: float, waiting_for: str) -> None:
+        """Read once from the socket into the parser; raise on timeout or EOF."""
+        sock = self._require_socket()
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AMITimeoutError(self.host, self.port, f"timed out waiting for {waiting_for}")
+        sock.settimeout(remaining)
+        try:
+            data = sock.recv(_RECV_SIZE)
+        except TimeoutError:
+            raise AMITimeoutError(self.host, self.port, f"timed out waiting for {waiting_for}") from None
+        except OSError as exc:
+            self._drop_socket()
+            raise AMIConnectionClosed(
+                self.host, self.port, f"connection lost waiting for {waiting_for}: {exc}"
+            ) from None
+        if not data:
+            self._drop_socket()
+            raise AMIConnectionClosed(
+                self.host, self.port, f"connection closed by Asterisk while waiting for {waiting_for}"
+            )
+        self._inbox.extend(self._parser.feed(data))
+
+    def _next_message(self, deadline: float, waiting_for: str) -> Message:
+        while not self._inbox:
+            self._receive(deadline, waiting_for)
+        return self._inbox.popleft()
+
+    def _request(self, action: str, headers: Headers, deadline: float) -> Message:
+        """Send one action and return its response (no error mapping)."""
+        action_id = self._next_action_id()
+        self._send(serialize_action(action, headers, action_id), deadline)
+        while True:
+            message = self._next_message(deadline, f"the {action} response")
+            if message.is_response and message.action_id == action_id:
+                return message
+            self._keep_unsolicited(message)
+
+    def _keep_unsolicited(self, message: Message) -> None:
+        if message.is_event:
+            self._events.append(message)
+        else:
+            logger.debug("AMI %s:%s: dropping response nobody waits for: %r", self.host, self.port, message)
+
+    def _deadline(self, timeout: float | None) -> float:
+        return time.monotonic() + (self.action_timeout if timeout is None else timeout)
+
+    # -- public API ---------------------------------------------------------------------
+    def send_action(
+        self,
+        action: str,
+        headers: Headers = None,
+        *,
+        raise_on_error: bool = True,
+        timeout: float | None = None,
+    ) -> Message:
+        """Send an action, return its response; events arriving meanwhile are queued."""
+        response = self._request(action, headers, self._deadline(timeout))
+        return raise_for_response(action, response) if raise_on_error else response
+
+    def send_list_action(
+        self,
+        action: str,
+        headers: Headers = None,
+        *,
+        raise_on_error: bool = True,
+        timeout: float | None = None,
+    ) -> EventListResult:
+        """Send a list action (PJSIPShowEndpoints, CoreShowChannels ...), collect the whole list."""
+        deadline = self._deadline(timeout)
+        action_id = self._next_action_id()
+        self._send(serialize_action(action, headers, action_id), deadline)
+        collector = EventListCollector(action_id)
+        while not collector.done:
+            message = self._next_message(deadline, f"the {action} list")
+            if collector.accepts(message) and (collector.response is not None or message.is_response):
+                collector.add(message)
+            else:
+                self._keep_unsolicited(message)
+        result = collector.result()
+        if raise_on_error:
+            raise_for_response(action, result.response)
+        return result
+
+    def command(self, cli: str, *, timeout: float | None = None) -> str:
+        """Run a CLI command; return its ``Output:`` lines joined with newlines."""
+        response = self.send_action("Command", [("Command", cli)], raise_on_error=False, timeout=timeout)
+        output = "\n".join(response.getall("Output"))
+        if response.is_error:
+            # A CLI error still says "Command output follows"; the output is the reason.
+            text = output or (response.message or "").strip()
+            if (response.message or "").strip().lower() == "permission denied":
+                raise AMIPermissionDenied("Command", "Permission denied", response)
+            raise AMIActionError("Command", text, response)
+        return output
+
+    def ping(self, *, timeout: float | None = None) -> Message:
+        return self.send_action("Ping", timeout=timeout)
+
+    def wait_for_event(self, predicate: Callable[[Message], bool], timeout: float | None = None) -> Message:
+        """Return (and remove) the first queued or incoming event matching ``predicate``."""
+        for position, event in enumerate(self._events):
+            if predicate(event):
+                del self._events[position]
+                return event
+        deadline = self._deadline(timeout)
+        while True:
+            message = self._next_message(deadline, "an event")
+            if message.is_event and predicate(message):
+                return message
+            self._keep_unsolicited(message)
+
+    def pop_events(self) -> list[Message]:
+        """Every event queued so far (oldest first); empties the queue."""
+        events = list(self._events)
+        self._events.clear()
+        return events
+
+    def poll_events(self, timeout: float = 0.0) -> list[Message]:
+        """Read whatever arrives within ``timeout`` seconds and return all queued events."""
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                while self._inbox:
+                    self._keep_unsolicited(self._inbox.popleft())
+                if time.monotonic() >= deadline:
+                    break
+                self._receive(deadline, "events")
+        except AMITimeoutError:
+            pass
+        return self.pop_events()
