@@ -1,0 +1,69 @@
+"""The AMI actions the product sends, the manager.conf classes that allow each, and the least-privilege set.
+
+Every class list below is what Asterisk 22 itself reports for the action (``ListCommands`` with a
+``read=all``/``write=all`` user, ``../shared/asterisk/ami/21-*``; ``(Priv: <none>)`` means any
+logged-in user). Asterisk runs an action when the user's ``write`` classes contain **any one** of
+the action's classes: transcript 21 session B shows user ``crm`` (``write=call``) allowed
+``Hangup`` (``system,call``) and refused ``ModuleCheck`` (``system``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class AmiActionNeed:
+    action: str
+    classes: tuple[str, ...]  # any one of them allows the action; () = no class needed
+    purpose: str
+
+
+# The actions voip.backends / voip.diagnostics / the event listener send.
+REQUIRED_ACTIONS: tuple[AmiActionNeed, ...] = (
+    AmiActionNeed("Originate", ("originate",), _("click-to-call, test calls")),
+    AmiActionNeed("Hangup", ("system", "call"), _("hang up a call from the CRM")),
+    AmiActionNeed("MixMonitor", ("system",), _("start recording a call")),
+    AmiActionNeed("StopMixMonitor", ("system", "call"), _("stop recording")),
+    AmiActionNeed("QueueAdd", ("agent",), _("agent logs in to a queue")),
+    AmiActionNeed("QueueRemove", ("agent",), _("agent logs out of a queue")),
+    AmiActionNeed("QueuePause", ("agent",), _("pause a queue member")),
+    AmiActionNeed("QueueStatus", (), _("queue state")),
+    AmiActionNeed("Reload", ("system", "config"), _("Reload res_pjsip.so (admin action)")),
+    AmiActionNeed("PJSIPShowEndpoint", ("system",), _("endpoint status (admin, My phone)")),
+    AmiActionNeed("PJSIPShowEndpoints", ("system",), _("list endpoints")),
+    AmiActionNeed("PJSIPShowContacts", ("system",), _("list registrations")),
+    AmiActionNeed("PJSIPQualify", ("system", "reporting"), _("Test registration (admin action)")),
+    AmiActionNeed("CoreSettings", ("system", "reporting"), _("Asterisk version (--test-connection)")),
+    AmiActionNeed("CoreShowChannels", ("system", "reporting"), _("active calls")),
+    AmiActionNeed("DeviceStateList", ("call", "reporting"), _("device states when the listener starts")),
+    AmiActionNeed("ModuleCheck", ("system",), _("--validate: required modules loaded")),
+    AmiActionNeed("GetConfig", ("system", "config"), _("--validate: sorcery.conf / extconfig.conf active")),
+    AmiActionNeed("Command", ("command",), _("--validate: realtime show pgsql status")),
+)
+
+# Least privilege covering REQUIRED_ACTIONS (tests check: covers all, and no class is superfluous).
+# ``config`` is deliberately absent: Reload and GetConfig accept ``system``, and ``config`` would
+# add UpdateConfig/CreateConfig (rewrite any configuration file). ``reporting`` is covered by
+# ``system``/``call``. ``originate`` is as powerful as ``system``: Originate can run any dialplan
+# application, including System() (a shell command) -- treat this account like root on the PBX.
+WRITE_CLASSES: tuple[str, ...] = ("system", "call", "originate", "agent", "command")
+
+# Events the product consumes (Privilege header of each event in the transcripts):
+# system: ContactStatus, PeerStatus, FullyBooted, Reload; call: Newchannel, Hangup, Dial*, Bridge*,
+# DeviceStateChange, OriginateResponse, MixMonitor*; agent: QueueMember*, QueueCaller*, Agent*;
+# cdr: Cdr. Not ``dialplan`` (VarSet/Newexten flood) nor ``security``.
+READ_CLASSES: tuple[str, ...] = ("system", "call", "agent", "cdr")
+
+
+def action_allowed(need: AmiActionNeed, classes: set[str] | frozenset[str] | tuple[str, ...]) -> bool:
+    """Would a user with these write classes be allowed the action?"""
+    granted = set(classes)
+    return not need.classes or "all" in granted or bool(granted.intersection(need.classes))
+
+
+def privilege_table() -> list[tuple[str, str, str]]:
+    """(action, classes, purpose) rows for docs and ``--validate`` hints."""
+    return [(n.action, ",".join(n.classes) or "<none>", str(n.purpose)) for n in REQUIRED_ACTIONS]

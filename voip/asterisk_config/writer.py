@@ -1,0 +1,265 @@
+"""Render and write Asterisk's configuration files from the project's settings.
+
+Everything comes from settings, so what Asterisk is told (database credentials, AMI user and
+secret, contexts, realm) is exactly what Django uses. Values are checked before they reach a file:
+a CR/LF would start a new line (a new option) and a ``;`` starts a comment unless written ``\\;``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.template import Context, Engine
+
+from voip.realtime.router import realtime_db_alias
+
+from .privileges import READ_CLASSES, WRITE_CLASSES
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+# Realtime families and the tables behind them (extconfig.conf). Sorcery maps PJSIP objects onto
+# the ps_* families (sorcery.conf); the others are read by app_queue, app_voicemail, pbx_realtime
+# and the queue logger directly.
+PJSIP_FAMILIES: tuple[str, ...] = (
+    "ps_endpoints",
+    "ps_auths",
+    "ps_aors",
+    "ps_contacts",
+    "ps_domain_aliases",
+    "ps_endpoint_id_ips",
+    "ps_transports",
+    "ps_registrations",
+)
+OTHER_FAMILIES: tuple[str, ...] = ("extensions", "queues", "queue_members", "queue_rules", "voicemail", "queue_log")
+
+# sorcery.conf: [module] -> [(object type, family)]. Object type names as registered by Asterisk
+# (res_pjsip: endpoint, auth, aor, contact, domain_alias, transport; res_pjsip_endpoint_identifier_ip:
+# identify; res_pjsip_outbound_registration: registration).
+SORCERY_MAPPINGS: dict[str, list[tuple[str, str]]] = {
+    "res_pjsip": [
+        ("endpoint", "ps_endpoints"),
+        ("auth", "ps_auths"),
+        ("aor", "ps_aors"),
+        ("domain_alias", "ps_domain_aliases"),
+        ("contact", "ps_contacts"),
+        ("transport", "ps_transports"),
+    ],
+    "res_pjsip_endpoint_identifier_ip": [("identify", "ps_endpoint_id_ips")],
+    "res_pjsip_outbound_registration": [("registration", "ps_registrations")],
+}
+
+SQLITE_DATABASE_NAME = "asterisk"  # the [section] of res_config_sqlite3.conf named in extconfig.conf
+
+_USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]+$")
+_CONTEXT_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")
+
+
+class AsteriskConfigError(ImproperlyConfigured):
+    """A setting cannot be written into an Asterisk configuration file as it is."""
+
+
+@dataclass(frozen=True)
+class WrittenConfigFile:
+    path: Path
+    status: Literal["written", "skipped"]
+
+
+def _value(value: object, what: str) -> str:
+    """A value safe on the right of ``key = ``: one line, no edge blanks, ``;`` escaped."""
+    text = "" if value is None else str(value)
+    if any(ch in text for ch in "\r\n\x00"):
+        raise AsteriskConfigError(f"{what} contains a line break or NUL; Asterisk would read it as a new option.")
+    if text != text.strip():
+        raise AsteriskConfigError(f"{what} starts or ends with blanks; Asterisk strips them, so it would not match.")
+    return text.replace(";", r"\;")
+
+
+def _name(value: object, what: str, pattern: re.Pattern[str] = _CONTEXT_RE) -> str:
+    text = str(value or "")
+    if not pattern.match(text):
+        raise AsteriskConfigError(f"{what} {text!r} is not a valid Asterisk name (letters, digits, _ . + -).")
+    return text
+
+
+def _ami_options() -> dict[str, Any]:
+    for backend in getattr(settings, "VOIP", []):
+        if backend.get("PROVIDER") == "Asterisk":
+            return dict(backend.get("OPTIONS", {}))
+    raise AsteriskConfigError("settings.VOIP has no entry with PROVIDER 'Asterisk'.")
+
+
+def _realtime_db_settings() -> dict[str, Any]:
+    """The realtime alias's DATABASES entry, exactly as Django connects with it."""
+    return dict(connections.settings[realtime_db_alias()])
+
+
+def _database_context() -> dict[str, Any]:
+    db = _realtime_db_settings()
+    engine = db.get("ENGINE", "")
+    asterisk_cfg = getattr(settings, "VOIP_ASTERISK_CONFIG", {})
+    if "sqlite3" in engine:
+        name = str(db.get("NAME") or "")
+        if not name or name == ":memory:" or name.startswith("file:"):
+            raise AsteriskConfigError("The realtime database is an in-memory SQLite database; Asterisk cannot open it.")
+        return {"driver": "sqlite3", "database": SQLITE_DATABASE_NAME, "dbfile": _value(Path(name).resolve(), "NAME")}
+    if "postgresql" not in engine:
+        raise AsteriskConfigError(f"No Asterisk realtime driver is generated for database engine {engine!r}.")
+    override = str(asterisk_cfg.get("DB_HOST_FOR_ASTERISK") or "").strip()
+    django_host = str(db.get("HOST") or "").strip()
+    host_note = ""
+    if override:
+        host = override
+    elif django_host and not django_host.startswith("/") and django_host != "localhost":
+        host = django_host
+    else:
+        # res_config_pgsql treats a missing hostname or "localhost" as "use the Unix socket in /tmp",
+        # which is the wrong directory on Debian; TCP to loopback always works.
+        host = "127.0.0.1"
+        if django_host:
+            host_note = f"Django connects through {django_host!r}; Asterisk is given TCP 127.0.0.1 instead."
+    return {
+        "driver": "pgsql",
+        "database": "general",
+        "hostname": _value(host, "ASTERISK_DB_HOST_FOR_ASTERISK / database HOST"),
+        "host_note": host_note,
+        "port": _value(db.get("PORT") or "5432", "database PORT"),
+        "dbname": _value(db.get("NAME") or "", "database NAME"),
+        "user": _value(db.get("USER") or "", "database USER"),
+        "password": _value(db.get("PASSWORD") or "", "database PASSWORD"),
+    }
+
+
+def _permit(entry: str) -> str:
+    text = _value(entry, "ASTERISK_AMI_PERMIT entry")
+    address, _, mask = text.partition("/")
+    if mask in ("0", "0.0.0.0") or not address:  # noqa: S104  (refusing it, not binding)
+        raise AsteriskConfigError(
+            f"ASTERISK_AMI_PERMIT {entry!r} would open the manager to every address; list the CRM's address(es)."
+        )
+    return text
+
+
+def _extension_patterns(low: int, high: int) -> list[str]:
+    """Asterisk patterns matching exactly the numbers low..high (e.g. 1000-1999 -> ``_1XXX``)."""
+    patterns: list[str] = []
+
+    def split(lo: str, hi: str, prefix: str) -> None:
+        if not lo:
+            patterns.append(prefix)
+            return
+        if lo[1:] == "0" * (len(lo) - 1) and hi[1:] == "9" * (len(hi) - 1):
+            first = lo[0] if lo[0] == hi[0] else f"[{lo[0]}-{hi[0]}]"
+            patterns.append(prefix + first + "X" * (len(lo) - 1))
+            return
+        if lo[0] == hi[0]:
+            split(lo[1:], hi[1:], prefix + lo[0])
+            return
+        split(lo, lo[0] + "9" * (len(lo) - 1), prefix)
+        if int(hi[0]) - int(lo[0]) > 1:
+            mid_lo, mid_hi = str(int(lo[0]) + 1), str(int(hi[0]) - 1)
+            first = mid_lo if mid_lo == mid_hi else f"[{mid_lo}-{mid_hi}]"
+            patterns.append(prefix + first + "X" * (len(lo) - 1))
+        split(hi[0] + "0" * (len(hi) - 1), hi, prefix)
+
+    if low > high:
+        low, high = high, low
+    for length in range(len(str(low)), len(str(high)) + 1):
+        lo = max(low, 10 ** (length - 1) if length > 1 else 0)
+        hi = min(high, 10**length - 1)
+        if lo <= hi:
+            split(str(lo), str(hi), "")
+    return ["_" + p if any(c in p for c in "X[") else p for p in patterns]
+
+
+def build_context() -> dict[str, Any]:
+    ami = _ami_options()
+    prov = getattr(settings, "VOIP_PROVISIONING", {})
+    asterisk_cfg = getattr(settings, "VOIP_ASTERISK_CONFIG", {})
+    secret = str(ami.get("AMI_SECRET") or "")
+    if not secret:
+        raise AsteriskConfigError("ASTERISK_AMI_SECRET is empty: set it in .env before generating manager.conf.")
+    permits = asterisk_cfg.get("AMI_PERMIT") or ["127.0.0.1/255.255.255.255"]
+    if isinstance(permits, str):
+        permits = [permits]
+    endpoint_context = _name(prov.get("ENDPOINT_CONTEXT", "from-internal"), "ASTERISK_ENDPOINT_CONTEXT")
+    outbound_context = _name(ami.get("OUTBOUND_CONTEXT") or endpoint_context, "ASTERISK_OUTBOUND_CONTEXT")
+    contexts = [endpoint_context] + ([outbound_context] if outbound_context != endpoint_context else [])
+    low, high = prov.get("USER_EXTENSION_RANGE", (1000, 1999))
+    return {
+        "db": _database_context(),
+        "pjsip_families": PJSIP_FAMILIES,
+        "other_families": OTHER_FAMILIES,
+        "sorcery": SORCERY_MAPPINGS,
+        "ami": {
+            "port": int(ami.get("AMI_PORT") or 5038),
+            "bindaddr": _value(asterisk_cfg.get("AMI_BIND_ADDRESS") or "127.0.0.1", "ASTERISK_AMI_BIND_ADDRESS"),
+            "username": _name(ami.get("AMI_USERNAME"), "ASTERISK_AMI_USERNAME", _USERNAME_RE),
+            "secret": _value(secret, "ASTERISK_AMI_SECRET"),
+            "permits": [_permit(p) for p in permits],
+            "read": ",".join(READ_CLASSES),
+            "write": ",".join(WRITE_CLASSES),
+        },
+        "contexts": contexts,
+        "extension_patterns": _extension_patterns(int(low), int(high)),
+        "extension_range": f"{low}-{high}",
+        "realm": _value(prov.get("SIP_REALM") or "asterisk", "ASTERISK_SIP_REALM"),
+        "transport": _value(prov.get("ENDPOINT_TRANSPORT") or "transport-udp", "ASTERISK_ENDPOINT_TRANSPORT"),
+        "transport_bind": _value(prov.get("TRANSPORT_BIND") or "0.0.0.0:5060", "ASTERISK_TRANSPORT_BIND"),
+    }
+
+
+def _engine() -> Engine:
+    # Plain text: no HTML escaping (a password with & must stay as it is).
+    return Engine(dirs=[str(TEMPLATE_DIR)], autoescape=False, debug=False)
+
+
+def render_asterisk_config() -> dict[str, str]:
+    """Filename -> text of every file to copy into /etc/asterisk."""
+    context = build_context()
+    engine = _engine()
+    database_file = "res_pgsql.conf" if context["db"]["driver"] == "pgsql" else "res_config_sqlite3.conf"
+    names = [database_file, "extconfig.conf", "sorcery.conf", "pjsip.conf", "manager.conf", "extensions.conf"]
+    names.append("modules.conf")
+    rendered: dict[str, str] = {}
+    for name in names:
+        text = engine.get_template(name).render(Context(context, autoescape=False))
+        # Templates keep their {% %} tags on their own lines; drop the blank runs they leave.
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        rendered[name] = text
+    return rendered
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o640)  # secrets inside: not world-readable
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_asterisk_config(directory: Path, *, force: bool = False) -> list[WrittenConfigFile]:
+    """Write every file into ``directory``; an existing file is left alone unless ``force``."""
+    directory = Path(directory)
+    files = render_asterisk_config()  # render everything first: a bad setting writes nothing
+    directory.mkdir(parents=True, exist_ok=True)
+    results: list[WrittenConfigFile] = []
+    for name, text in files.items():
+        path = directory / name
+        if path.exists() and not force:
+            results.append(WrittenConfigFile(path=path, status="skipped"))
+            continue
+        _write_atomically(path, text)
+        results.append(WrittenConfigFile(path=path, status="written"))
+    return results
