@@ -1,0 +1,794 @@
+"""Asterisk backend: ``AsteriskRealtimeAPI(**OPTIONS)`` from ``settings.VOIP``.
+
+Error convention (one for every method):
+
+* bad input raises :class:`voip.backends.ValidationError` (a ``ValueError`` with ``field``)
+  *before* any byte is sent: every argument that ends up in an AMI header is checked
+  against a strict pattern, so CR/LF injection, ``/regex/`` channel names, path traversal in
+  recording names and comma-split ``Variable:`` values are refused up front;
+* AMI failures raise the exceptions of :mod:`voip.ami.errors`:
+  :class:`AMIConnectionError` and subclasses (refused / timeout / closed / authentication,
+  each naming host, port and reason), :class:`AMIActionError` carrying Asterisk's own
+  ``Message`` (e.g. ``No such channel``), :class:`AMIPermissionDenied` for
+  ``Permission denied``;
+* results are frozen dataclasses with ``to_dict()`` (JSON-serialisable). The only methods
+  that report failures inside their result are :meth:`AsteriskRealtimeAPI.test_connection`
+  (each part reports its own error), :meth:`~AsteriskRealtimeAPI.module_check` (``loaded``)
+  and :meth:`~AsteriskRealtimeAPI.originate_call` with ``wait=True`` (the call outcome).
+
+Each call uses one short-lived AMI connection; ``with api.session(): ...`` reuses one
+connection for every call made inside the block (same thread).
+
+OPTIONS keys are read case-insensitively, with or without the ``AMI_`` prefix
+(``AMI_HOST``/``host``, ``AMI_PORT``/``port`` ...); unknown keys are ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from voip.ami.client import AMIClient, raise_for_response
+from voip.ami.errors import AMIError, AMITimeoutError
+from voip.ami.protocol import EventListResult, Message
+from voip.backends import ValidationError
+
+__all__ = [
+    "ORIGINATE_REASONS",
+    "ActionResult",
+    "AsteriskRealtimeAPI",
+    "ChannelInfo",
+    "ConfigCategory",
+    "ConfigResult",
+    "ConnectionTestResult",
+    "ContactStatus",
+    "CoreSettings",
+    "EndpointStatus",
+    "EndpointSummary",
+    "ModuleCheckResult",
+    "OriginateResult",
+    "RecordingResult",
+    "ReloadResult",
+    "build_callerid",
+]
+
+logger = logging.getLogger(__name__)
+
+# -- input validation ------------------------------------------------------------------
+
+ENDPOINT_RE = re.compile(r"[A-Za-z0-9_.+-]{1,40}")
+NUMBER_RE = re.compile(r"\+?[0-9*#]{1,32}")
+# Channel names (PJSIP/1001-00000004, Local/100@ctx-00000001;1) or a ChannelId/Uniqueid.
+# The first character must not be "/": Hangup treats "/.../" as a regex over all channels.
+CHANNEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+@;:#*=~/-]{0,127}")
+INTERFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*/[A-Za-z0-9_.+@-]{1,80}")
+STATE_INTERFACE_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*[/:][A-Za-z0-9_.+@-]{1,80}")
+QUEUE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+CONTEXT_RE = re.compile(r"[A-Za-z0-9_.-]{1,79}")
+MODULE_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+FILENAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+CONFIG_FILE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.conf")
+CATEGORY_RE = re.compile(r"[A-Za-z0-9_.+@-]{1,80}")
+VARIABLE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
+CHANNEL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ACCOUNT_CODE_RE = re.compile(r"[A-Za-z0-9_.-]{1,80}")
+MIXMONITOR_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# MixMonitor flags without file/command arguments: r()/t() would write elsewhere, m() to
+# voicemail, and X()/the command argument would run a shell command.
+MIXMONITOR_OPTIONS_RE = re.compile(r"(?:[abpPS]|[vVW]\(-?[0-4]\)|B\([0-9]{1,4}\)|i\([A-Za-z_][A-Za-z0-9_]{0,79}\))*")
+RECORDING_FORMATS = frozenset({"wav", "WAV", "wav49", "gsm", "ulaw", "alaw", "sln", "g722", "g729", "ogg"})
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# Characters that Asterisk's AST_STANDARD_APP_ARGS gives meaning inside a Variable: header
+# (manager.c man_do_variable_value): "," splits into another variable, quotes and backslashes
+# are removed; "${"/"$[" would be expanded if the dialplan ever re-evaluates the value.
+_VARIABLE_VALUE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f,\"\\]|\$[{\[]")
+_CALLERID_NAME_STRIP = re.compile(r"[\x00-\x1f\x7f\"\\<>]")
+_CALLERID_RE = re.compile(r'\s*"?(?P<name>[^"<>]*?)"?\s*<(?P<number>[^<>]*)>\s*')
+
+
+def _require(field_name: str, value: object, pattern: re.Pattern[str], what: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ValidationError(field_name, f"{value!r} is not a valid {what}")
+    return value
+
+
+def _plain_text(field_name: str, value: object, max_length: int = 80) -> str:
+    if not isinstance(value, str) or _CONTROL_RE.search(value) or not value or len(value) > max_length:
+        raise ValidationError(field_name, f"{value!r} must be 1-{max_length} printable characters")
+    return value
+
+
+def _bounded_int(field_name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(field_name, f"{value!r} must be an integer between {low} and {high}")
+    return value
+
+
+def _positive_seconds(field_name: str, value: object, high: float = 3600) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= high:
+        raise ValidationError(field_name, f"{value!r} must be a number of seconds in (0, {high:g}]")
+    return float(value)
+
+
+def build_callerid(callerid: str | tuple[str, str] | None, default_number: str | None = None) -> str | None:
+    """``"Name" <number>`` with quotes, backslashes, angle brackets and control chars stripped."""
+    if callerid is None:
+        return None
+    if isinstance(callerid, tuple):
+        if len(callerid) != 2:
+            raise ValidationError("callerid", "a (name, number) pair is expected")
+        name, number = callerid
+    elif isinstance(callerid, str):
+        match = _CALLERID_RE.fullmatch(callerid)
+        name, number = (match.group("name"), match.group("number")) if match else (callerid, default_number or "")
+    else:
+        raise ValidationError("callerid", f"{callerid!r} is not a caller ID")
+    if not isinstance(name, str) or not isinstance(number, str):
+        raise ValidationError("callerid", "name and number must be strings")
+    clean_name = _CALLERID_NAME_STRIP.sub("", name).strip()[:80]
+    if number and not NUMBER_RE.fullmatch(number):
+        raise ValidationError("callerid", f"{number!r} is not a valid caller ID number")
+    if clean_name and number:
+        return f'"{clean_name}" <{number}>'
+    if number:
+        return f"<{number}>"
+    if clean_name:
+        return f'"{clean_name}"'
+    raise ValidationError("callerid", "caller ID is empty")
+
+
+def _variable_headers(variables: Mapping[str, object] | None) -> list[tuple[str, str]]:
+    if variables is None:
+        return []
+    if not isinstance(variables, Mapping):
+        raise ValidationError("variables", "a mapping of name -> value is expected")
+    headers = []
+    for name, value in variables.items():
+        _require("variables", name, VARIABLE_NAME_RE, "channel variable name")
+        if isinstance(value, bool):
+            text = "1" if value else "0"
+        elif isinstance(value, (int, str)):
+            text = str(value)
+        else:
+            raise ValidationError("variables", f"{name}: value must be str, int or bool")
+        if _VARIABLE_VALUE_FORBIDDEN.search(text) or len(text) > 512:
+            raise ValidationError("variables", f"{name}: value {text!r} contains characters Asterisk would split on")
+        headers.append(("Variable", f"{name}={text}"))
+    return headers
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Message):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _jsonable(getattr(value, item.name)) for item in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return value
+
+
+class _Result:
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(self)
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult(_Result):
+    ok: bool
+    db_ok: bool
+    db_alias: str
+    endpoint_count: int | None
+    db_error: str | None
+    ami_ok: bool
+    ami_error: str | None
+    ami_version: str | None
+    asterisk_version: str | None
+
+
+# OriginateResponse "Reason" is the last control frame seen on the outgoing channel
+# (include/asterisk/frame.h, enum ast_control_frame_type); 0 means no frame at all.
+# Transcript 13: an unregistered or nonexistent endpoint AND a callee rejecting with 486
+# all gave 0; ringing until Timeout gave 3; answered calls give 4 (files 04, 14, 24).
+ORIGINATE_REASONS: dict[int, str] = {
+    0: "failed",
+    1: "hangup",
+    2: "ring",
+    3: "no_answer",
+    4: "answered",
+    5: "busy",
+    8: "congestion",
+}
+
+
+@dataclass(frozen=True)
+class OriginateResult(_Result):
+    action_id: str
+    channel_id: str
+    channel: str
+    exten: str
+    context: str
+    queued: bool = True
+    # Filled only with wait=True:
+    outcome: str | None = None  # one of ORIGINATE_REASONS' values, or "unknown"
+    reason_code: int | None = None
+    answered: bool | None = None
+    uniqueid: str | None = None
+    response: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ActionResult(_Result):
+    action: str
+    message: str | None
+    action_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordingResult(_Result):
+    channel: str
+    file: str
+    mixmonitor_id: str | None
+
+
+@dataclass(frozen=True)
+class ReloadResult(_Result):
+    module: str
+    message: str | None
+    status: int | None  # Event: Reload Status (0 done, 2 no such module, 6 no reload support)
+
+
+@dataclass(frozen=True)
+class ContactStatus(_Result):
+    id: str | None
+    aor: str | None
+    endpoint: str | None
+    uri: str | None
+    status: str | None
+    user_agent: str | None
+    roundtrip_usec: int | None
+    reg_expire: int | None = None
+    via_address: str | None = None
+
+
+@dataclass(frozen=True)
+class EndpointSummary(_Result):
+    endpoint_id: str
+    device_state: str | None
+    active_channels: int | None
+    transport: str | None
+    aor: str | None
+    auths: str | None
+    contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EndpointStatus(_Result):
+    endpoint_id: str
+    device_state: str | None
+    active_channels: int | None
+    context: str | None
+    transport: str | None
+    aors: str | None
+    contacts: tuple[ContactStatus, ...]
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChannelInfo(_Result):
+    channel: str | None
+    uniqueid: str | None
+    linkedid: str | None
+    state: str | None
+    caller_id_num: str | None
+    caller_id_name: str | None
+    connected_line_num: str | None
+    connected_line_name: str | None
+    context: str | None
+    exten: str | None
+    application: str | None
+    application_data: str | None
+    duration: str | None
+    bridge_id: str | None
+    account_code: str | None
+
+
+@dataclass(frozen=True)
+class ModuleCheckResult(_Result):
+    module: str
+    loaded: bool
+    version: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class ConfigCategory(_Result):
+    name: str
+    lines: tuple[tuple[str, str], ...]
+
+    def get(self, variable: str, default: str | None = None) -> str | None:
+        return next((value for name, value in self.lines if name == variable), default)
+
+
+@dataclass(frozen=True)
+class ConfigResult(_Result):
+    filename: str
+    categories: tuple[ConfigCategory, ...]
+
+    def category(self, name: str) -> ConfigCategory | None:
+        return next((item for item in self.categories if item.name == name), None)
+
+
+@dataclass(frozen=True)
+class CoreSettings(_Result):
+    asterisk_version: str | None
+    ami_version: str | None
+    system_name: str | None
+    settings: dict[str, Any]
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value is not None and value.lstrip("-").isdigit() else None
+
+
+def _contact_from(event: Message) -> ContactStatus:
+    # ContactList (PJSIPShowContacts) and ContactStatusDetail (PJSIPShowEndpoint) differ in names.
+    return ContactStatus(
+        id=event.get("ID") if event.event == "ContactStatusDetail" else event.get("ObjectName", event.get("ID")),
+        aor=event.get("AOR") or event.get("Aor"),
+        endpoint=event.get("Endpoint") or event.get("EndpointName"),
+        uri=event.get("Uri") or event.get("URI"),
+        status=event.get("Status"),
+        user_agent=event.get("UserAgent"),
+        roundtrip_usec=_int_or_none(event.get("RoundtripUsec")),
+        reg_expire=_int_or_none(event.get("RegExpire")),
+        via_address=event.get("ViaAddress"),
+    )
+
+
+# -- options ---------------------------------------------------------------------------
+
+_OPTION_NAMES = {
+    "host": "host",
+    "port": "port",
+    "username": "username",
+    "user": "username",
+    "secret": "secret",
+    "password": "secret",
+    "connect_timeout": "connect_timeout",
+    "action_timeout": "action_timeout",
+    "auth": "auth",
+    "db_alias": "db_alias",
+    "context": "context",
+    "outbound_context": "outbound_context",
+    "originate_timeout": "originate_timeout",
+    "recordings_dir": "recordings_dir",
+}
+
+
+def _normalise_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    normalised: dict[str, Any] = {}
+    for key, value in options.items():
+        name = key.lower()
+        name = _OPTION_NAMES.get(name) or _OPTION_NAMES.get(name.removeprefix("ami_"))
+        if name is None:
+            logger.debug("AsteriskRealtimeAPI ignores unknown option %r", key)
+            continue
+        normalised[name] = value
+    return normalised
+
+
+class AsteriskRealtimeAPI:
+    """Drive one Asterisk: realtime DB alias + AMI. Built from ``settings.VOIP[i]['OPTIONS']``."""
+
+    def __init__(self, **options: Any) -> None:
+        values = _normalise_options(options)
+        self.host: str = str(values.get("host", "127.0.0.1"))
+        self.port: int = int(values.get("port", 5038))
+        self.username: str = str(values.get("username", "admin"))
+        self.secret: str = str(values.get("secret", ""))
+        self.connect_timeout: float = float(values.get("connect_timeout", 5.0))
+        self.action_timeout: float = float(values.get("action_timeout", 10.0))
+        self.auth: str = str(values.get("auth", "plain")).lower()
+        self.db_alias: str = str(values.get("db_alias", "asterisk"))
+        self.context: str = str(values.get("context", "from-internal"))
+        self.outbound_context: str = str(values.get("outbound_context", self.context))
+        self.originate_timeout: float = float(values.get("originate_timeout", 30))
+        self.recordings_dir: str = str(values.get("recordings_dir", "") or "").rstrip("/")
+        if self.auth not in ("plain", "md5"):
+            raise ValueError(f"AMI_AUTH must be 'plain' or 'md5', not {self.auth!r}")
+        self._local = threading.local()
+
+    def __repr__(self) -> str:
+        return f"<AsteriskRealtimeAPI {self.username}@{self.host}:{self.port} db={self.db_alias}>"
+
+    # -- connections --------------------------------------------------------------------
+    def _new_client(self, events: str | bool = False) -> AMIClient:
+        return AMIClient(
+            self.host,
+            self.port,
+            self.username,
+            self.secret,
+            connect_timeout=self.connect_timeout,
+            action_timeout=self.action_timeout,
+            events=events,
+            auth="md5" if self.auth == "md5" else "plain",
+        )
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[AsteriskRealtimeAPI]:
+        """Reuse one AMI connection for every call inside the block (this thread only)."""
+        if getattr(self._local, "client", None) is not None:
+            yield self
+            return
+        with self._new_client() as client:
+            self._local.client = client
+            try:
+                yield self
+            finally:
+                self._local.client = None
+
+    @contextlib.contextmanager
+    def _client(self, events: str | bool = False) -> Iterator[AMIClient]:
+        shared: AMIClient | None = getattr(self._local, "client", None)
+        if shared is not None and shared.connected and events is False:
+            yield shared
+            return
+        with self._new_client(events) as client:
+            yield client
+
+    # -- health ---------------------------------------------------------------------------
+    def test_connection(self) -> ConnectionTestResult:
+        """Check the realtime DB and AMI separately; each part reports its own error."""
+        db_ok, endpoint_count, db_error = False, None, None
+        try:
+            from voip.models import PsEndpoint
+
+            endpoint_count = PsEndpoint.objects.using(self.db_alias).count()
+            db_ok = True
+        except Exception as exc:  # any DB/config failure is this part's result, not a crash
+            db_error = f"{type(exc).__name__}: {exc}"
+        ami_ok, ami_error, ami_version, asterisk_version = False, None, None, None
+        try:
+            with self._client() as client:
+                ami_version = client.ami_version
+                settings = client.send_action("CoreSettings")
+                asterisk_version = settings.get("AsteriskVersion")
+                ami_version = ami_version or settings.get("AMIversion")
+                ami_ok = True
+        except AMIError as exc:
+            ami_error = str(exc)
+        return ConnectionTestResult(
+            ok=db_ok and ami_ok,
+            db_ok=db_ok,
+            db_alias=self.db_alias,
+            endpoint_count=endpoint_count,
+            db_error=db_error,
+            ami_ok=ami_ok,
+            ami_error=ami_error,
+            ami_version=ami_version,
+            asterisk_version=asterisk_version,
+        )
+
+    def core_settings(self) -> CoreSettings:
+        with self._client() as client:
+            response = client.send_action("CoreSettings")
+        settings = {key: value for key, value in response.headers if key not in ("Response", "ActionID")}
+        return CoreSettings(
+            asterisk_version=response.get("AsteriskVersion"),
+            ami_version=response.get("AMIversion"),
+            system_name=response.get("SystemName") or None,
+            settings=settings,
+        )
+
+    # -- calls ----------------------------------------------------------------------------
+    def originate_call(
+        self,
+        from_endpoint: str,
+        to_number: str,
+        callerid: str | tuple[str, str] | None = None,
+        variables: Mapping[str, object] | None = None,
+        *,
+        context: str | None = None,
+        timeout: float | None = None,
+        wait: bool = False,
+        wait_timeout: float | None = None,
+        channel_id: str | None = None,
+        account_code: str | None = None,
+    ) -> OriginateResult:
+        """Ring ``PJSIP/<from_endpoint>``; when answered, dial ``to_number`` in ``context``.
+
+        Returns right after ``Originate successfully queued`` with the ActionID and the
+        ChannelId (the Uniqueid the first leg will have, file 24). With ``wait=True`` the
+        connection logs in with ``Events: call`` (OriginateResponse is only delivered to
+        such sessions, files 19 and 24) and waits for the OriginateResponse of this ActionID.
+        """
+        endpoint = _require("from_endpoint", from_endpoint, ENDPOINT_RE, "endpoint id")
+        number = _require("to_number", to_number, NUMBER_RE, "number to dial")
+        dial_context = _require("context", context or self.outbound_context, CONTEXT_RE, "dialplan context")
+        ring_seconds = _positive_seconds("timeout", self.originate_timeout if timeout is None else timeout)
+        chosen_channel_id = (
+            str(uuid.uuid4()) if channel_id is None else _require("channel_id", channel_id, CHANNEL_ID_RE, "channel id")
+        )
+        headers: list[tuple[str, Any]] = [
+            ("Channel", f"PJSIP/{endpoint}"),
+            ("Context", dial_context),
+            ("Exten", number),
+            ("Priority", 1),
+            ("Timeout", int(ring_seconds * 1000)),
+            ("ChannelId", chosen_channel_id),
+            ("Async", "true"),
+        ]
+        caller = build_callerid(callerid, endpoint if NUMBER_RE.fullmatch(endpoint) else None)
+        if caller is not None:
+            headers.append(("CallerID", caller))
+        if account_code is not None:
+            headers.append(("Account", _require("account_code", account_code, ACCOUNT_CODE_RE, "account code")))
+        headers += _variable_headers(variables)
+        wait_seconds = (
+            _positive_seconds("wait_timeout", wait_timeout) if wait_timeout is not None else ring_seconds + 10
+        )
+        with self._client(events="call" if wait else False) as client:
+            response = client.send_action("Originate", headers)
+            action_id = response.action_id or ""
+            result = OriginateResult(
+                action_id=action_id,
+                channel_id=chosen_channel_id,
+                channel=f"PJSIP/{endpoint}",
+                exten=number,
+                context=dial_context,
+            )
+            if not wait:
+                return result
+            event = client.wait_for_event(
+                lambda message: message.event == "OriginateResponse" and message.action_id == action_id,
+                timeout=wait_seconds,
+            )
+        reason = _int_or_none(event.get("Reason"))
+        outcome = ORIGINATE_REASONS.get(reason, "unknown") if reason is not None else "unknown"
+        return dataclasses.replace(
+            result,
+            outcome=outcome,
+            reason_code=reason,
+            answered=(event.get("Response") or "").lower() == "success" and reason == 4,
+            uniqueid=event.get("Uniqueid"),
+            response=event.to_dict(),
+        )
+
+    def hangup(self, channel: str, cause: int = 16) -> ActionResult:
+        """Hang up a channel by name or by the ChannelId given to originate_call (file 24)."""
+        name = _require("channel", channel, CHANNEL_RE, "channel name")
+        code = _bounded_int("cause", cause, 0, 127)
+        return self._simple("Hangup", [("Channel", name), ("Cause", code)])
+
+    def start_recording(
+        self, channel: str, filename: str, format: str = "wav", options: str | None = None
+    ) -> RecordingResult:
+        """MixMonitor into ``<RECORDINGS_DIR>/<filename>.<format>``; returns the MixMonitorID."""
+        name = _require("channel", channel, CHANNEL_RE, "channel name")
+        base = _require("filename", filename, FILENAME_RE, "recording file name (no directories)")
+        if ".." in base:
+            raise ValidationError("filename", "'..' is not allowed in a recording name")
+        if format not in RECORDING_FORMATS:
+            raise ValidationError("format", f"{format!r} is not one of {sorted(RECORDING_FORMATS)}")
+        file = f"{base}.{format}"
+        if self.recordings_dir:
+            file = f"{self.recordings_dir}/{file}"
+        headers: list[tuple[str, Any]] = [("Channel", name), ("File", file)]
+        if options:
+            headers.append(("Options", _require("options", options, MIXMONITOR_OPTIONS_RE, "MixMonitor option set")))
+        with self._client() as client:
+            response = client.send_action("MixMonitor", headers)
+        return RecordingResult(channel=name, file=file, mixmonitor_id=response.get("MixMonitorID"))
+
+    def stop_recording(self, channel: str, mixmonitor_id: str | None = None) -> ActionResult:
+        name = _require("channel", channel, CHANNEL_RE, "channel name")
+        headers: list[tuple[str, Any]] = [("Channel", name)]
+        if mixmonitor_id is not None:
+            headers.append(("MixMonitorID", _require("mixmonitor_id", mixmonitor_id, MIXMONITOR_ID_RE, "MixMonitorID")))
+        return self._simple("StopMixMonitor", headers)
+
+    # -- queues ---------------------------------------------------------------------------
+    def add_queue_member(
+        self,
+        queue: str,
+        interface: str,
+        member_name: str | None = None,
+        penalty: int = 0,
+        paused: bool = False,
+        state_interface: str | None = None,
+    ) -> ActionResult:
+        headers: list[tuple[str, Any]] = [
+            ("Queue", _require("queue", queue, QUEUE_RE, "queue name")),
+            ("Interface", _require("interface", interface, INTERFACE_RE, "interface (e.g. PJSIP/1001)")),
+            ("Penalty", _bounded_int("penalty", penalty, 0, 1_000_000)),
+            ("Paused", "true" if _bool("paused", paused) else "false"),
+        ]
+        if member_name is not None:
+            headers.append(("MemberName", _plain_text("member_name", member_name)))
+        if state_interface is not None:
+            headers.append(
+                ("StateInterface", _require("state_interface", state_interface, STATE_INTERFACE_RE, "state interface"))
+            )
+        return self._simple("QueueAdd", headers)
+
+    def remove_queue_member(self, queue: str, interface: str) -> ActionResult:
+        return self._simple(
+            "QueueRemove",
+            [
+                ("Queue", _require("queue", queue, QUEUE_RE, "queue name")),
+                ("Interface", _require("interface", interface, INTERFACE_RE, "interface (e.g. PJSIP/1001)")),
+            ],
+        )
+
+    def pause_queue_member(
+        self, queue: str, interface: str, paused: bool = True, reason: str | None = None
+    ) -> ActionResult:
+        headers: list[tuple[str, Any]] = [
+            ("Queue", _require("queue", queue, QUEUE_RE, "queue name")),
+            ("Interface", _require("interface", interface, INTERFACE_RE, "interface (e.g. PJSIP/1001)")),
+            ("Paused", "true" if _bool("paused", paused) else "false"),
+        ]
+        if reason is not None:
+            headers.append(("Reason", _plain_text("reason", reason)))
+        return self._simple("QueuePause", headers)
+
+    # -- modules --------------------------------------------------------------------------
+    def reload_pjsip(self, *, event_timeout: float = 2.0) -> ReloadResult:
+        """``Action: Reload`` + ``Module: res_pjsip.so`` (there is no PJSIPReload action)."""
+        return self.reload_module("res_pjsip.so", event_timeout=event_timeout)
+
+    def reload_module(self, module: str, *, event_timeout: float = 2.0) -> ReloadResult:
+        """Reload one module; report Asterisk's Message and the ``Event: Reload`` Status (file 17).
+
+        The event has class ``system``, so this connection logs in with ``Events: system``.
+        """
+        name = _require("module", module, MODULE_RE, "module name")
+        with self._client(events="system") as client:
+            response = client.send_action("Reload", [("Module", name)])
+            status: int | None = None
+            try:
+                event = client.wait_for_event(
+                    lambda message: message.event == "Reload" and message.get("Module") == name,
+                    timeout=event_timeout,
+                )
+                status = _int_or_none(event.get("Status"))
+            except AMITimeoutError:
+                logger.info("no Event: Reload for %s within %ss", name, event_timeout)
+        return ReloadResult(module=name, message=response.message, status=status)
+
+    def module_check(self, module: str) -> ModuleCheckResult:
+        """``loaded=False`` for ``Module not loaded`` (file 21); other errors raise."""
+        name = _require("module", module, MODULE_RE, "module name")
+        with self._client() as client:
+            response = client.send_action("ModuleCheck", [("Module", name)], raise_on_error=False)
+        text = (response.message or "").strip() or None
+        if response.is_error and text != "Module not loaded":
+            raise_for_response("ModuleCheck", response)
+        return ModuleCheckResult(
+            module=name, loaded=not response.is_error, version=response.get("Version") or None, message=text
+        )
+
+    # -- PJSIP ----------------------------------------------------------------------------
+    def get_endpoint_status(self, endpoint_id: str) -> EndpointStatus:
+        """PJSIPShowEndpoint: endpoint detail plus contacts with status, URI, user agent, RTT."""
+        endpoint = _require("endpoint_id", endpoint_id, ENDPOINT_RE, "endpoint id")
+        result = self._list("PJSIPShowEndpoint", [("Endpoint", endpoint)])
+        detail = next((item for item in result.items if item.event == "EndpointDetail"), None)
+        contacts = tuple(_contact_from(item) for item in result.items if item.event == "ContactStatusDetail")
+        source = detail or Message()
+        return EndpointStatus(
+            endpoint_id=endpoint,
+            device_state=source.get("DeviceState"),
+            active_channels=_int_or_none(source.get("ActiveChannels")),
+            context=source.get("Context"),
+            transport=source.get("Transport"),
+            aors=source.get("Aors"),
+            contacts=contacts,
+            detail=source.to_dict(),
+        )
+
+    def list_endpoints(self) -> tuple[EndpointSummary, ...]:
+        result = self._list("PJSIPShowEndpoints")
+        return tuple(
+            EndpointSummary(
+                endpoint_id=item.get("ObjectName", ""),
+                device_state=item.get("DeviceState"),
+                active_channels=_int_or_none(item.get("ActiveChannels")),
+                transport=item.get("Transport"),
+                aor=item.get("Aor"),
+                auths=item.get("Auths"),
+                contacts=tuple(part for part in (item.get("Contacts") or "").split(",") if part),
+            )
+            for item in result.items
+            if item.event == "EndpointList"
+        )
+
+    def list_contacts(self) -> tuple[ContactStatus, ...]:
+        result = self._list("PJSIPShowContacts")
+        return tuple(_contact_from(item) for item in result.items if item.event == "ContactList")
+
+    def qualify(self, endpoint_id: str) -> ActionResult:
+        endpoint = _require("endpoint_id", endpoint_id, ENDPOINT_RE, "endpoint id")
+        return self._simple("PJSIPQualify", [("Endpoint", endpoint)])
+
+    def active_channels(self) -> tuple[ChannelInfo, ...]:
+        result = self._list("CoreShowChannels")
+        return tuple(
+            ChannelInfo(
+                channel=item.get("Channel"),
+                uniqueid=item.get("Uniqueid"),
+                linkedid=item.get("Linkedid"),
+                state=item.get("ChannelStateDesc"),
+                caller_id_num=item.get("CallerIDNum"),
+                caller_id_name=item.get("CallerIDName"),
+                connected_line_num=item.get("ConnectedLineNum"),
+                connected_line_name=item.get("ConnectedLineName"),
+                context=item.get("Context"),
+                exten=item.get("Exten"),
+                application=item.get("Application"),
+                application_data=item.get("ApplicationData"),
+                duration=item.get("Duration"),
+                bridge_id=item.get("BridgeId") or None,
+                account_code=item.get("AccountCode") or None,
+            )
+            for item in result.items
+            if item.event == "CoreShowChannel"
+        )
+
+    # -- misc -----------------------------------------------------------------------------
+    def command(self, cli: str) -> str:
+        """Run a CLI command; returns its output (``Output:`` lines joined with newlines)."""
+        text = _plain_text("cli", cli, max_length=512)
+        with self._client() as client:
+            return client.command(text)
+
+    def get_config(self, filename: str, category: str | None = None) -> ConfigResult:
+        """GetConfig of a file in Asterisk's config directory (no paths)."""
+        name = _require("filename", filename, CONFIG_FILE_RE, "config file name (e.g. pjsip.conf)")
+        headers: list[tuple[str, Any]] = [("Filename", name)]
+        if category is not None:
+            headers.append(("Category", _require("category", category, CATEGORY_RE, "category name")))
+        with self._client() as client:
+            response = client.send_action("GetConfig", headers)
+        names: dict[str, str] = {}
+        lines: dict[str, list[tuple[str, str]]] = {}
+        for key, value in response.headers:
+            if key.startswith("Category-"):
+                index = key.removeprefix("Category-")
+                names[index] = value
+                lines.setdefault(index, [])
+            elif key.startswith("Line-"):
+                index = key.split("-")[1]
+                variable, _, content = value.partition("=")
+                lines.setdefault(index, []).append((variable, content))
+        categories = tuple(ConfigCategory(names.get(index, index), tuple(lines[index])) for index in names)
+        return ConfigResult(filename=name, categories=categories)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _simple(self, action: str, headers: list[tuple[str, Any]]) -> ActionResult:
+        with self._client() as client:
+            response = client.send_action(action, headers)
+        return ActionResult(action=action, message=response.message, action_id=response.action_id)
+
+    def _list(self, action: str, headers: list[tuple[str, Any]] | None = None) -> EventListResult:
+        with self._client() as client:
+            return client.send_list_action(action, headers)
+
+
+def _bool(field_name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(field_name, f"{value!r} must be True or False")
+    return value
+
