@@ -9,3 +9,8 @@ class ProvisioningConfig(AppConfig):
     label = "provisioning"
     verbose_name = _("VOIP")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from voip.provisioning import signals
+
+        signals.connect()

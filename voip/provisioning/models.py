@@ -28,3 +28,26 @@ class InternalNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.user})"
+
+
+class PendingPjsipReload(models.Model):
+    """A ``Reload res_pjsip.so`` that provisioning asked for while AMI was unreachable.
+
+    Needed when an endpoint is created after Asterisk started and its AOR does not qualify
+    (``qualify_frequency=0``): Asterisk keeps it UNAVAILABLE for queues and BLF until that reload.
+    Rows are retried (and deleted on success) by every later provisioning run and by
+    ``setup_asterisk_realtime --reload-pjsip``.
+    """
+
+    reason = models.CharField(_("reason"), max_length=255)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("pending PJSIP reload")
+        verbose_name_plural = _("pending PJSIP reloads")
+        ordering = ["requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.reason}"

@@ -1,0 +1,60 @@
+"""Fixtures for the provisioning tests."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.fixtures_ami import fake_ami, fake_ami_factory  # noqa: F401  fixtures used by these tests
+
+DATABASES = ["default", "asterisk"]
+
+
+@pytest.fixture
+def provisioning(settings: Any) -> Callable[..., dict]:
+    """``provisioning(KEY=value, ...)`` overrides entries of settings.VOIP_PROVISIONING for one test."""
+
+    def override(**values: Any) -> dict:
+        settings.VOIP_PROVISIONING = {**settings.VOIP_PROVISIONING, **values}
+        return settings.VOIP_PROVISIONING
+
+    return override
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    counter = iter(range(1, 1_000_000))
+
+    def make(username: str | None = None, **fields: Any) -> Any:
+        username = username or f"user{next(counter)}"
+        fields.setdefault("is_active", True)
+        return get_user_model().objects.create(username=username, **fields)
+
+    return make
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local TCP port nobody listens on (bound then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def ami_at(settings: Any) -> Iterator[Callable[..., None]]:
+    """``ami_at(**OPTIONS)`` points settings.VOIP's Asterisk entry at another AMI."""
+
+    def point(**options: Any) -> None:
+        entries = []
+        for entry in settings.VOIP:
+            if entry.get("PROVIDER") == "Asterisk":
+                entry = {**entry, "OPTIONS": {**entry["OPTIONS"], **options}}
+            entries.append(entry)
+        settings.VOIP = entries
+
+    yield point

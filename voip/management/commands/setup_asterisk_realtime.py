@@ -1,0 +1,289 @@
+"""``python manage.py setup_asterisk_realtime``: the guide's set-up command.
+
+Flags (may be combined; run in this order): ``--test-connection``, ``--write-config DIR [--force]``,
+``--create-transports``, ``--create-test-endpoints N``, ``--provision-users``, ``--reload-pjsip``,
+``--validate``. Output lines quoted by the guide are kept exactly; any ``✗`` exits non-zero.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connections
+
+from voip.provisioning import services
+from voip.provisioning.conf import realtime_alias
+from voip.provisioning.errors import ProvisioningError
+from voip.provisioning.pbx import get_backend, pending_pjsip_reload, retry_pending_pjsip_reload
+from voip.realtime.models import PsEndpoint
+
+OK = "✓"
+WARN = "⚠"
+FAIL = "✗"
+
+
+class ProgressBar:
+    """A one-line progress bar, drawn only when the stream is a terminal."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.enabled = bool(getattr(stream, "isatty", lambda: False)())
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        filled = int(self.width * done / total)
+        bar = "#" * filled + "-" * (self.width - filled)
+        self.stream.write(f"\r[{bar}] {done}/{total}")
+        self.stream.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Set up and check the Asterisk realtime integration (see docs/provisioning.md)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--test-connection", action="store_true", help="Check the realtime database and AMI.")
+        parser.add_argument("--create-transports", action="store_true", help="Create the PJSIP transports.")
+        parser.add_argument(
+            "--create-test-endpoints", type=int, metavar="N", help="Create N test endpoints on the next free numbers."
+        )
+        parser.add_argument(
+            "--provision-users", action="store_true", help="Give every active user without an extension one."
+        )
+        parser.add_argument(
+            "--passwords-file",
+            metavar="FILE",
+            help="With --provision-users: write username,extension,password to FILE (mode 0600) instead of stdout.",
+        )
+        parser.add_argument("--reload-pjsip", action="store_true", help="Reload res_pjsip now (a pending reload).")
+        parser.add_argument("--write-config", metavar="DIR", help="Write Asterisk's configuration files into DIR.")
+        parser.add_argument("--force", action="store_true", help="With --write-config: overwrite existing files.")
+        parser.add_argument("--validate", action="store_true", help="Check the whole set-up and say what is wrong.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        steps = [
+            ("test_connection", self.test_connection),
+            ("write_config", self.write_config),
+            ("create_transports", self.create_transports),
+            ("create_test_endpoints", self.create_test_endpoints),
+            ("provision_users", self.provision_users),
+            ("reload_pjsip", self.reload_pjsip),
+            ("validate", self.validate),
+        ]
+        chosen = [(name, step) for name, step in steps if options.get(name) not in (None, False)]
+        if not chosen:
+            self.print_help(sys.argv[0] if sys.argv else "manage.py", "setup_asterisk_realtime")
+            return
+        if options.get("passwords_file") and not options.get("provision_users"):
+            raise CommandError("--passwords-file goes with --provision-users")
+        failed = False
+        for _name, step in chosen:
+            if step(options) is False:
+                failed = True
+        if failed:
+            raise CommandError("some checks or steps failed (see the ✗ lines above)")
+
+    # -- output helpers ---------------------------------------------------------------------------
+    def ok(self, text: str) -> None:
+        self.stdout.write(f"{OK} {text}")
+
+    def warn(self, text: str) -> None:
+        self.stdout.write(f"{WARN} {text}")
+
+    def fail(self, text: str) -> bool:
+        self.stderr.write(f"{FAIL} {text}")
+        return False
+
+    # -- --test-connection ------------------------------------------------------------------------
+    def test_connection(self, options: dict[str, Any]) -> bool:
+        db_ok = self._test_database()
+        ami_ok = self._test_ami()
+        return db_ok and ami_ok
+
+    def _test_database(self) -> bool:
+        alias = realtime_alias()
+        try:
+            connection = connections[alias]
+            with connection.cursor() as cursor:
+                tables = set(connection.introspection.table_names(cursor))
+            if PsEndpoint._meta.db_table not in tables:
+                return self.fail(
+                    f"Database connection failed: table {PsEndpoint._meta.db_table} is missing"
+                    f" — run python manage.py migrate --database={alias}"
+                )
+            count = PsEndpoint.objects.using(alias).count()
+        except DatabaseError as exc:
+            reason = " ".join(str(exc).split()) or exc.__class__.__name__
+            return self.fail(f"Database connection failed: {reason}")
+        self.ok(f"Database connection OK ({count} endpoints found)")
+        return True
+
+    def _test_ami(self) -> bool:
+        from voip.ami.errors import AMIAuthenticationError, AMIConnectionError, AMIError, AMITimeoutError
+
+        try:
+            api = get_backend()
+        except (LookupError, ImportError, ValueError, TypeError) as exc:
+            return self.fail(f"AMI connection failed: settings.VOIP: {exc}")
+        where = f"{api.host}:{api.port}" if hasattr(api, "host") else "AMI"
+        try:
+            core = api.core_settings()
+        except AMIAuthenticationError:
+            return self.fail(
+                f"AMI connection failed: authentication failed for user '{getattr(api, 'username', '?')}' at {where}"
+                " — check ASTERISK_AMI_USERNAME/ASTERISK_AMI_SECRET and manager.conf"
+            )
+        except AMITimeoutError as exc:
+            return self.fail(f"AMI connection failed: timeout at {where} ({exc.reason})")
+        except AMIConnectionError as exc:
+            reason = exc.reason
+            if "refused" in reason.lower():
+                reason = f"connection refused at {where} — is Asterisk running with manager.conf enabled?"
+            else:
+                reason = f"{reason} ({where})"
+            return self.fail(f"AMI connection failed: {reason}")
+        except AMIError as exc:
+            return self.fail(f"AMI connection failed: {exc}")
+        version = getattr(core, "asterisk_version", None)
+        if not version:
+            return self.fail("AMI connection failed: CoreSettings gave no AsteriskVersion")
+        self.ok(f"AMI connection OK (Asterisk {version})")
+        return True
+
+    # -- --write-config / --validate (logic in voip.asterisk_config / voip.diagnostics) -----------
+    def write_config(self, options: dict[str, Any]) -> bool:
+        from voip.asterisk_config.writer import write_asterisk_config
+
+        try:
+            written = write_asterisk_config(Path(options["write_config"]), force=bool(options.get("force")))
+        except (OSError, ValueError) as exc:
+            return self.fail(f"Writing the configuration failed: {exc}")
+        skipped = False
+        for item in written:
+            if item.status == "written":
+                self.ok(f"Wrote {item.path}")
+            else:
+                skipped = True
+                self.warn(f"Skipped {item.path} (already exists; --force overwrites it)")
+        if skipped:
+            self.stdout.write("  " + "Existing files were kept; run again with --force to overwrite them.")
+        return True
+
+    def validate(self, options: dict[str, Any]) -> bool:
+        from voip.diagnostics.checks import run_validation
+
+        results = run_validation()
+        failed = False
+        for check in results:
+            line = check.line()
+            if check.status == "error":
+                failed = True
+                self.stderr.write(line)
+            else:
+                self.stdout.write(line)
+        return not failed
+
+    # -- --create-transports ----------------------------------------------------------------------
+    def create_transports(self, options: dict[str, Any]) -> bool:
+        try:
+            results = services.create_transports()
+        except DatabaseError as exc:
+            return self.fail(f"Creating transports failed: {' '.join(str(exc).split())}")
+        for item in results:
+            if item.created:
+                self.ok(f"Created transport {item.id} ({item.protocol}, bind {item.bind})")
+            else:
+                self.ok(f"Transport {item.id} already present ({item.protocol}, bind {item.bind})")
+        return True
+
+    # -- --create-test-endpoints N ----------------------------------------------------------------
+    def create_test_endpoints(self, options: dict[str, Any]) -> bool:
+        count = options["create_test_endpoints"]
+        if count < 1:
+            raise CommandError("--create-test-endpoints needs a number of at least 1")
+        try:
+            results = services.create_test_endpoints(count)
+        except (ProvisioningError, DatabaseError) as exc:
+            return self.fail(f"Creating test endpoints failed: {exc}")
+        for result in results:
+            self.ok(f"Created test endpoint {result.endpoint_id} (password: {result.password})")
+        self._report_reload(any(r.pjsip_reload_pending for r in results))
+        return True
+
+    # -- --provision-users ------------------------------------------------------------------------
+    def provision_users(self, options: dict[str, Any]) -> bool:
+        users = get_user_model()._default_manager.filter(is_active=True, internal_number__isnull=True).order_by("pk")
+        bar = ProgressBar(self.stdout._out if hasattr(self.stdout, "_out") else self.stdout)
+        try:
+            summary = services.provision_users(users, progress=bar)
+        except (ProvisioningError, DatabaseError) as exc:
+            bar.finish()
+            return self.fail(f"Provisioning users failed: {exc}")
+        bar.finish()
+        usernames = dict(
+            get_user_model()
+            ._default_manager.filter(pk__in=[r.user_id for r in summary.created])
+            .values_list("pk", get_user_model().USERNAME_FIELD)
+        )
+        passwords_file = options.get("passwords_file")
+        if passwords_file:
+            self._write_passwords(Path(passwords_file), summary, usernames)
+            self.ok(f"Passwords of {len(summary.created)} new extensions written to {passwords_file}")
+        else:
+            for result in summary.created:
+                self.ok(
+                    f"Created extension {result.endpoint_id} for {usernames.get(result.user_id, result.user_id)}"
+                    f" (password: {result.password})"
+                )
+        for username, reason in summary.failed:
+            self.stderr.write(f"{FAIL} No extension for {username}: {reason}")
+        self.ok(
+            f"Provisioned {len(summary.created)} users"
+            f" ({len(summary.failed)} failed; users with an extension already are not touched)"
+        )
+        self._report_reload(summary.pjsip_reload_pending)
+        return not summary.failed
+
+    def _write_passwords(self, path: Path, summary: services.ProvisionSummary, usernames: dict) -> None:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["username", "extension", "password"])
+            for result in summary.created:
+                writer.writerow([usernames.get(result.user_id, result.user_id), result.endpoint_id, result.password])
+
+    # -- --reload-pjsip ---------------------------------------------------------------------------
+    def reload_pjsip(self, options: dict[str, Any]) -> bool:
+        from voip.provisioning.pbx import request_pjsip_reload
+
+        if pending_pjsip_reload() is not None:
+            done, error = retry_pending_pjsip_reload()
+        else:
+            done = request_pjsip_reload("requested with --reload-pjsip")
+            error = "" if done else "AMI unreachable"
+        if done:
+            self.ok("PJSIP reloaded (res_pjsip.so)")
+            return True
+        return self.fail(f"PJSIP reload failed: {error}; it stays pending and is retried on the next provisioning")
+
+    def _report_reload(self, pending: bool) -> None:
+        if pending:
+            self.warn(
+                "PJSIP reload pending: AMI was unreachable, so Asterisk may show the new endpoints as UNAVAILABLE"
+                " to queues/BLF until 'Reload res_pjsip.so'. Retried on the next provisioning run, or run"
+                " python manage.py setup_asterisk_realtime --reload-pjsip"
+            )

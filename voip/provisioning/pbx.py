@@ -1,0 +1,79 @@
+"""The few things provisioning asks of the PBX over AMI, tolerant of AMI being down."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.utils.module_loading import import_string
+
+from voip.provisioning.models import PendingPjsipReload
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BACKEND = "voip.backends.asteriskbackend.AsteriskRealtimeAPI"
+
+
+def asterisk_config() -> dict[str, Any]:
+    """The ``settings.VOIP`` entry whose PROVIDER is Asterisk."""
+    for entry in getattr(settings, "VOIP", []) or []:
+        if entry.get("PROVIDER") == "Asterisk":
+            return entry
+    raise LookupError("settings.VOIP has no entry with PROVIDER 'Asterisk'")
+
+
+def get_backend() -> Any:
+    """``AsteriskRealtimeAPI(**OPTIONS)`` (or the configured BACKEND class)."""
+    config = asterisk_config()
+    backend_class = import_string(config.get("BACKEND") or DEFAULT_BACKEND)
+    return backend_class(**config.get("OPTIONS", {}))
+
+
+def _reload_now() -> None:
+    backend = get_backend()
+    try:
+        backend.reload_pjsip()
+    finally:
+        close = getattr(backend, "close", None)
+        if callable(close):
+            close()
+
+
+def _describe(exc: BaseException) -> str:
+    return (str(exc) or exc.__class__.__name__)[:255]
+
+
+def request_pjsip_reload(reason: str) -> bool:
+    """Ask Asterisk to ``Reload res_pjsip.so`` now; if AMI is unreachable remember it as pending.
+
+    Returns True when the reload was done, False when it is pending (a :class:`PendingPjsipReload`
+    row is kept and retried by :func:`retry_pending_pjsip_reload`).
+    """
+    try:
+        _reload_now()
+    except Exception as exc:
+        logger.warning("PJSIP reload pending (%s): %s", reason, _describe(exc))
+        PendingPjsipReload.objects.create(reason=reason[:255], last_error=_describe(exc))
+        return False
+    PendingPjsipReload.objects.all().delete()  # this reload covers any earlier request too
+    return True
+
+
+def pending_pjsip_reload() -> PendingPjsipReload | None:
+    return PendingPjsipReload.objects.order_by("requested_at").first()
+
+
+def retry_pending_pjsip_reload() -> tuple[bool, str]:
+    """Retry a pending reload. Returns (nothing pending any more, error text if it failed)."""
+    if not PendingPjsipReload.objects.exists():
+        return True, ""
+    try:
+        _reload_now()
+    except Exception as exc:
+        PendingPjsipReload.objects.update(attempts=F("attempts") + 1, last_error=_describe(exc))
+        return False, _describe(exc)
+    PendingPjsipReload.objects.all().delete()
+    logger.info("pending PJSIP reload done")
+    return True, ""
