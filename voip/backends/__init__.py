@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from voip.ami.errors import AMIInjectionError
+
 __all__ = ["ValidationError"]
 
 
-class ValidationError(ValueError):
+class ValidationError(AMIInjectionError):
     """Bad input to a backend method, refused before anything is sent to the PBX.
 
     ``field`` names the offending argument, so views can attach the message to a form field.
+    It is a ``ValueError`` and an :class:`AMIInjectionError` (hence an ``AMIError``), so code
+    that catches either family also catches refused input.
     """
 
     def __init__(self, field: str, message: str) -> None:

@@ -2,7 +2,8 @@
 
 Error convention (one for every method):
 
-* bad input raises :class:`voip.backends.ValidationError` (a ``ValueError`` with ``field``)
+* bad input raises :class:`voip.backends.ValidationError` (a ``ValueError`` with ``field``,
+  also an :class:`~voip.ami.errors.AMIInjectionError`)
   *before* any byte is sent: every argument that ends up in an AMI header is checked
   against a strict pattern, so CR/LF injection, ``/regex/`` channel names, path traversal in
   recording names and comma-split ``Variable:`` values are refused up front;
@@ -447,6 +448,13 @@ class AsteriskRealtimeAPI:
             return
         with self._new_client(events) as client:
             yield client
+
+    def close(self) -> None:
+        """Close the connection of an open :meth:`session` in this thread, if any."""
+        client: AMIClient | None = getattr(self._local, "client", None)
+        if client is not None:
+            client.close()
+            self._local.client = None
 
     # -- health ---------------------------------------------------------------------------
     def test_connection(self) -> ConnectionTestResult:
