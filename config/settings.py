@@ -216,8 +216,8 @@ VOIP_CALLS = {
     "DIAL_FORMAT": env.str("VOIP_DIAL_FORMAT", default="e164"),
     "DIAL_PREFIX": env.str("VOIP_DIAL_PREFIX", default=""),
     "CLICK_TO_CALL_RATE": env.str("VOIP_CLICK_TO_CALL_RATE", default="10/m"),
-    # Run the AMI event listener inside the web server process (embedded default).
-    "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=False),
+    # Run the AMI event listener inside `runserver` (the embedded default) once an Asterisk is configured.
+    "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=bool(ASTERISK_AMI["AMI_SECRET"])),
 }
 
 LOGGING = {
