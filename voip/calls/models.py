@@ -108,3 +108,24 @@ class EndpointPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint_id}: {self.get_status_display()}"
+
+
+class PendingOrigination(models.Model):
+    """A click-to-call the web app just started: lets the event listener (another process) attribute
+    the call to the agent before, or without, any channel event. Short-lived; pruned by the services."""
+
+    channel_id = models.CharField(_("channel id"), max_length=150, unique=True)
+    action_id = models.CharField(_("action id"), max_length=150, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="+"
+    )
+    extension = models.CharField(_("agent extension"), max_length=40, blank=True)
+    dialled = models.CharField(_("dialled number"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending origination")
+        verbose_name_plural = _("pending originations")
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} ({self.dialled})"

@@ -583,9 +583,8 @@ class CallTracker:
         )
         call.channels[uniqueid] = channel
         self._channel_call[uniqueid] = call.linkedid
-        if uniqueid == call.linkedid or call.first is None:
-            if call.first is None or uniqueid == call.linkedid:
-                call.first = channel
+        if call.first is None or uniqueid == call.linkedid:
+            call.first = channel
         return channel
 
     def _channel(self, call: _Call, message: Any, prefix: str = "") -> _Channel:
