@@ -6,5 +6,6 @@ app_name = "crm"
 
 urlpatterns = [
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
+    path("contacts/new/", views.ContactCreateView.as_view(), name="contact_create"),
     path("contacts/<int:pk>/", views.ContactDetailView.as_view(), name="contact_detail"),
 ]

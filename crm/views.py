@@ -1,11 +1,17 @@
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import Q, QuerySet
-from django.views.generic import DetailView, ListView
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView
 
+from .forms import ContactForm
 from .models import Contact
 from .selectors import contacts_visible_to
+from .services import contact_create
 
 
 class ContactListView(LoginRequiredMixin, ListView):
@@ -34,3 +40,24 @@ class ContactDetailView(LoginRequiredMixin, DetailView):
     def get_queryset(self) -> QuerySet[Contact]:
         # Agents may only open the contacts they work with: others are a 404, not a leak.
         return contacts_visible_to(self.request.user)
+
+
+class ContactCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
+    """``/crm/contacts/new/?phone=<number>``: the screen pop's "create contact" link lands here."""
+
+    template_name = "crm/contact_form.html"
+    form_class = ContactForm
+    permission_required = "crm.add_contact"
+    raise_exception = True
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        phone = self.request.GET.get("phone", "").strip()
+        if phone and len(phone) <= 40 and phone.isprintable():
+            initial["phone"] = phone
+        return initial
+
+    def form_valid(self, form: ContactForm) -> HttpResponse:
+        self.object = contact_create(created_by=self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("Contact %(name)s created.") % {"name": self.object.full_name})
+        return redirect(self.object.get_absolute_url())

@@ -1,3 +1,9 @@
 """WebSocket routes (screen pop)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from voip.calls.consumers import AgentConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/voip/agent/", AgentConsumer.as_asgi(), name="voip_agent_ws"),
+]

@@ -1,0 +1,130 @@
+"""Reads of calls for the CRM's pages: contact card history, missed calls, recordings.
+
+Who sees what (also in docs/calls-ui.md):
+
+* an agent sees the calls they were the agent of; a supervisor (``voip.view_all_calls``) sees all;
+* an agent may hear the recordings of their own calls; ``voip.listen_all_recordings`` hears all;
+* missed calls are the unanswered calls that rang the agent, until the agent (or a supervisor)
+  marks them handled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F, Q, QuerySet
+
+from voip.calls.models import CallDirection, CallDisposition, CallLog
+
+# Unanswered outcomes of a call that rang the agent: the caller gave up (cancelled), nobody
+# answered before the timeout, or the phone was busy/rejected it.
+MISSED_DISPOSITIONS = (CallDisposition.NO_ANSWER, CallDisposition.CANCELLED, CallDisposition.BUSY)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def can_view_all_calls(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm("voip.view_all_calls"))
+
+
+def calls_visible_to(user: User) -> QuerySet[CallLog]:
+    """Every call ``user`` may see: all of them for supervisors, their own for everyone else."""
+    calls = CallLog.objects.select_related("agent", "contact")
+    if not user.is_authenticated or not user.is_active:
+        return calls.none()
+    if can_view_all_calls(user):
+        return calls
+    return calls.filter(agent=user)
+
+
+def calls_for_contact(contact, user: User) -> QuerySet[CallLog]:
+    """The contact's calls that ``user`` may see, newest first."""
+    return calls_visible_to(user).filter(contact=contact).order_by("-started_at", "-pk")
+
+
+def can_view_call(user: User, call: CallLog) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return can_view_all_calls(user) or (call.agent_id is not None and call.agent_id == user.pk)
+
+
+def may_listen(user: User, call: CallLog) -> bool:
+    """Whether ``user`` is allowed to hear ``call``'s recording (whether or not a file exists)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_perm("voip.listen_all_recordings"):
+        return True
+    return call.agent_id is not None and call.agent_id == user.pk
+
+
+def can_listen(user: User, call: CallLog) -> bool:
+    """Whether the page should offer ``call``'s recording to ``user``: allowed and the file exists."""
+    return bool(call.recording_file) and may_listen(user, call) and recording_path(call) is not None
+
+
+def recordings_root() -> Path:
+    return Path(getattr(settings, "VOIP_CALLS", {}).get("RECORDINGS_ROOT") or settings.VAR_DIR / "recordings")
+
+
+def _asterisk_recordings_dir() -> PurePosixPath | None:
+    for backend in getattr(settings, "VOIP", []):
+        if backend.get("PROVIDER") == "Asterisk":
+            directory = backend.get("OPTIONS", {}).get("RECORDINGS_DIR")
+            return PurePosixPath(directory) if directory else None
+    return None
+
+
+def recording_path(call: CallLog) -> Path | None:
+    """The recording of ``call`` on this machine, or None when there is none or it is not a safe path.
+
+    ``recording_file`` is either relative to the recordings directory, or the absolute path
+    Asterisk wrote (under its RECORDINGS_DIR), which maps to RECORDINGS_ROOT by relative path.
+    Whatever it says, the result is a regular file inside RECORDINGS_ROOT after resolving
+    ``..`` and symbolic links: anything else is None.
+    """
+    name = call.recording_file
+    if not name or "\x00" in name or "\\" in name:
+        return None
+    recorded = PurePosixPath(name)
+    if recorded.is_absolute():
+        asterisk_dir = _asterisk_recordings_dir()
+        if asterisk_dir is None:
+            return None
+        try:
+            relative = recorded.relative_to(asterisk_dir)
+        except ValueError:
+            return None
+    else:
+        relative = recorded
+    if not relative.parts:
+        return None
+    root = recordings_root().resolve()
+    candidate = root.joinpath(*relative.parts).resolve()
+    if candidate == root or not candidate.is_relative_to(root):
+        return None
+    return candidate if candidate.is_file() else None
+
+
+def missed_calls_for(user: User, *, all_agents: bool = False) -> QuerySet[CallLog]:
+    """Unhandled calls that rang ``user`` and were not answered, newest first.
+
+    ``all_agents=True`` lists every agent's missed calls, for supervisors only (others get their own).
+    Calls the agent placed themselves (outbound, or internal with them as the caller) are not missed.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return CallLog.objects.none()
+    calls = CallLog.objects.select_related("agent", "contact").filter(
+        disposition__in=MISSED_DISPOSITIONS, missed_handled_at__isnull=True
+    )
+    calls = calls.exclude(direction=CallDirection.OUTBOUND).exclude(
+        Q(direction=CallDirection.INTERNAL) & Q(caller_number=F("agent_extension"))
+    )
+    if all_agents and can_view_all_calls(user):
+        return calls.filter(agent__isnull=False).order_by("-started_at", "-pk")
+    return calls.filter(agent=user).order_by("-started_at", "-pk")
+
+
+def missed_calls_count(user: User) -> int:
+    return missed_calls_for(user).count()
