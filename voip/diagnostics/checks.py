@@ -1,0 +1,554 @@
+"""Checks behind ``setup_asterisk_realtime --validate``.
+
+Each check returns :class:`CheckResult` lines; nothing here writes anything. The expected schema is
+our own realtime models' ``_meta`` (the same models the migrations create), compared with the live
+catalogue (PostgreSQL ``information_schema``, SQLite ``PRAGMA table_info``). The Asterisk side is
+asked over AMI; where the AMI user lacks the class an action needs, the line is a ⚠ naming the
+class, never a guess about the result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.translation import gettext as _
+
+from voip.ami.client import AMIClient
+from voip.ami.errors import AMIActionError, AMIAuthenticationError, AMIConnectionError, AMIError, AMIPermissionDenied
+from voip.asterisk_config.privileges import REQUIRED_ACTIONS
+from voip.asterisk_config.writer import PJSIP_FAMILIES, SORCERY_MAPPINGS
+from voip.realtime.router import REALTIME_APP_LABEL, realtime_db_alias
+
+Status = Literal["ok", "warning", "error"]
+SYMBOLS: dict[str, str] = {"ok": "✓", "warning": "⚠", "error": "✗"}
+MAX_LINES_PER_PROBLEM = 20
+MIGRATE_HINT = "run python manage.py migrate --database=asterisk"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: Status
+    message: str
+    hint: str = ""
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.status]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def line(self) -> str:
+        text = f"{self.symbol} {self.message}"
+        return f"{text} — {_('hint')}: {self.hint}" if self.hint else text
+
+
+def _ok(message: str) -> CheckResult:
+    return CheckResult("ok", message)
+
+
+def _warn(message: str, hint: str = "") -> CheckResult:
+    return CheckResult("warning", message, hint)
+
+
+def _error(message: str, hint: str = "") -> CheckResult:
+    return CheckResult("error", message, hint)
+
+
+def _capped(results: list[CheckResult], what: str) -> list[CheckResult]:
+    if len(results) <= MAX_LINES_PER_PROBLEM:
+        return results
+    more = len(results) - MAX_LINES_PER_PROBLEM
+    last = results[MAX_LINES_PER_PROBLEM - 1]
+    return [
+        *results[:MAX_LINES_PER_PROBLEM],
+        CheckResult(last.status, _("… and %(n)d more %(what)s") % {"n": more, "what": what}),
+    ]
+
+
+# -- database ---------------------------------------------------------------------------------
+
+
+def check_database(alias: str | None = None) -> CheckResult:
+    alias = alias or realtime_db_alias()
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error: the point is to report it
+        return _error(
+            _("Database unreachable (%(alias)s): %(error)s") % {"alias": alias, "error": str(exc).strip()},
+            _("check ASTERISK_DB_* / ASTERISK_DATABASE_URL in .env and that the server is running"),
+        )
+    return _ok(_("Database reachable (%(alias)s)") % {"alias": alias})
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    type: str  # normalised: varchar(40), integer, timestamp ...
+    null: bool
+    enum: bool = False  # a Django CharField with choices: an adopted PostgreSQL enum is fine too
+
+
+@dataclass
+class TableSpec:
+    name: str
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+
+
+def _normalise_type(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.strip().lower())
+    text = text.replace("character varying", "varchar").replace("timestamp without time zone", "timestamp")
+    text = re.sub(r"\s*,\s*", ", ", text)
+    return {"int": "integer", "int4": "integer", "int8": "bigint", "float8": "double precision"}.get(text, text)
+
+
+def expected_schema(connection: BaseDatabaseWrapper) -> dict[str, TableSpec]:
+    """Every realtime table and column as our models define them, typed for ``connection``."""
+    tables: dict[str, TableSpec] = {}
+    for model in apps.get_app_config(REALTIME_APP_LABEL).get_models():
+        if not model._meta.managed and model._meta.proxy:
+            continue
+        spec = TableSpec(model._meta.db_table)
+        for fld in model._meta.local_fields:
+            db_type = fld.db_type(connection)
+            if not fld.column or db_type is None:
+                continue
+            spec.columns[fld.column] = ColumnSpec(
+                _normalise_type(db_type), null=bool(fld.null) and not fld.primary_key, enum=bool(fld.choices)
+            )
+        tables[spec.name] = spec
+    return tables
+
+
+def live_schema(connection: BaseDatabaseWrapper, tables: Iterable[str]) -> dict[str, dict[str, ColumnSpec]]:
+    """The live catalogue of the given tables (absent tables are absent from the result)."""
+    wanted = list(tables)
+    found: dict[str, dict[str, ColumnSpec]] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                """
+                SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision,
+                       numeric_scale, is_nullable, udt_name
+                FROM information_schema.columns
+                WHERE table_schema = ANY(current_schemas(false)) AND table_name = ANY(%s)
+                """,
+                [wanted],
+            )
+            for table, column, data_type, length, precision, scale, nullable, udt in cursor.fetchall():
+                if data_type == "USER-DEFINED":
+                    type_text = f"enum {udt}"
+                elif data_type == "character varying" and length is not None:
+                    type_text = f"varchar({length})"
+                elif data_type == "numeric" and precision is not None:
+                    type_text = f"numeric({precision}, {scale or 0})"
+                else:
+                    type_text = data_type
+                found.setdefault(table, {})[column] = ColumnSpec(_normalise_type(type_text), nullable == "YES")
+        elif connection.vendor == "sqlite":
+            existing = set(connection.introspection.table_names(cursor))
+            for table in wanted:
+                if table not in existing:
+                    continue
+                cursor.execute(f'PRAGMA table_info("{table}")')
+                for _cid, column, type_text, notnull, _default, pk in cursor.fetchall():
+                    found.setdefault(table, {})[column] = ColumnSpec(_normalise_type(type_text), not notnull and not pk)
+        else:  # pragma: no cover - other engines are not supported by the project
+            raise DatabaseError(f"schema check not implemented for {connection.vendor}")
+    return found
+
+
+def check_schema(alias: str | None = None) -> list[CheckResult]:
+    alias = alias or realtime_db_alias()
+    connection = connections[alias]
+    expected = expected_schema(connection)
+    try:
+        live = live_schema(connection, expected)
+    except DatabaseError as exc:
+        return [_error(_("Cannot read the database catalogue: %(error)s") % {"error": exc})]
+    problems: list[CheckResult] = []
+    columns = 0
+    for table, spec in sorted(expected.items()):
+        if table not in live:
+            problems.append(_error(_("%(table)s: table missing") % {"table": table}, MIGRATE_HINT))
+            continue
+        for column, want in spec.columns.items():
+            columns += 1
+            have = live[table].get(column)
+            where = f"{table}.{column}"
+            if have is None:
+                problems.append(_error(_("%(where)s: column missing") % {"where": where}, MIGRATE_HINT))
+                continue
+            type_ok = have.type == want.type or (want.enum and have.type.startswith("enum "))
+            if not type_ok:
+                problems.append(
+                    _error(
+                        _("%(where)s: %(want)s expected, found %(have)s")
+                        % {"where": where, "want": want.type, "have": have.type},
+                        MIGRATE_HINT,
+                    )
+                )
+            if have.null != want.null:
+                problems.append(
+                    _error(
+                        _("%(where)s: %(want)s expected, found %(have)s")
+                        % {
+                            "where": where,
+                            "want": "NULL" if want.null else "NOT NULL",
+                            "have": "NULL" if have.null else "NOT NULL",
+                        },
+                        MIGRATE_HINT,
+                    )
+                )
+    if problems:
+        return _capped(problems, _("schema problems"))
+    return [
+        _ok(
+            _("Realtime schema matches (%(tables)d tables, %(columns)d columns)")
+            % {"tables": len(expected), "columns": columns}
+        )
+    ]
+
+
+# -- rows ---------------------------------------------------------------------------------------
+
+
+def _split_list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def check_rows(alias: str | None = None) -> list[CheckResult]:
+    """Endpoint rows that Asterisk would reject or mis-serve, and extension-number clashes."""
+    from voip.provisioning.models import InternalNumber
+    from voip.realtime.models import PsAor, PsAuth, PsEndpoint, PsTransport
+
+    alias = alias or realtime_db_alias()
+    endpoints = list(PsEndpoint.objects.using(alias).values_list("id", "auth", "aors", "transport"))
+    auth_ids = set(PsAuth.objects.using(alias).values_list("id", flat=True))
+    aors = dict(PsAor.objects.using(alias).values_list("id", "max_contacts"))
+    transports = set(PsTransport.objects.using(alias).values_list("id", flat=True))
+    numbers = list(InternalNumber.objects.using("default").values_list("number", "endpoint_id", "user__username"))
+
+    results: list[CheckResult] = []
+    broken: list[CheckResult] = []
+    used_aors: set[str] = set()
+    bad_transport: list[CheckResult] = []
+    for endpoint_id, auth, aor_list, transport in endpoints:
+        for auth_id in _split_list(auth):
+            if auth_id not in auth_ids:
+                broken.append(
+                    _error(
+                        _("Endpoint %(e)s: auth %(a)s does not exist in ps_auths") % {"e": endpoint_id, "a": auth_id},
+                        _("reset the password or re-provision the extension"),
+                    )
+                )
+        names = _split_list(aor_list)
+        if not names:
+            broken.append(_error(_("Endpoint %(e)s has no AOR: it cannot register") % {"e": endpoint_id}))
+        for aor_id in names:
+            used_aors.add(aor_id)
+            if aor_id not in aors:
+                broken.append(
+                    _error(
+                        _("Endpoint %(e)s: AOR %(a)s does not exist in ps_aors") % {"e": endpoint_id, "a": aor_id},
+                        _("re-provision the extension"),
+                    )
+                )
+        if transport and transport not in transports:
+            bad_transport.append(
+                _warn(
+                    _("Endpoint %(e)s uses transport %(t)s, which is not in ps_transports")
+                    % {"e": endpoint_id, "t": transport},
+                    _("run python manage.py setup_asterisk_realtime --create-transports"),
+                )
+            )
+    zero = [
+        _error(
+            _("AOR %(a)s: max_contacts=%(m)s — Asterisk answers REGISTER with 403") % {"a": aor_id, "m": max_c or 0},
+            _("set max_contacts to 1 or more"),
+        )
+        for aor_id, max_c in sorted(aors.items())
+        if aor_id in used_aors and not max_c
+    ]
+    endpoint_ids = {row[0] for row in endpoints}
+    by_number = {number: (endpoint_id, username) for number, endpoint_id, username in numbers}
+    clashes = [
+        _error(
+            _("Extension %(n)s of user %(u)s is endpoint %(own)s, but endpoint %(n)s also exists")
+            % {"n": number, "u": username, "own": endpoint_id},
+            _("dialling %(n)s rings endpoint %(n)s, not %(u)s: change one of them") % {"n": number, "u": username},
+        )
+        for number, (endpoint_id, username) in sorted(by_number.items())
+        if number != endpoint_id and number in endpoint_ids
+    ]
+    orphans = [
+        _warn(
+            _("Extension %(n)s of user %(u)s has no endpoint row %(e)s") % {"n": n, "u": u, "e": e},
+            _("re-provision the extension"),
+        )
+        for n, e, u in numbers
+        if e not in endpoint_ids
+    ]
+    results += _capped(broken, _("broken endpoints")) + _capped(zero, _("AORs"))
+    results += _capped(bad_transport, _("endpoints")) + _capped(clashes, _("clashes")) + _capped(orphans, "")
+    if not results:
+        results.append(_ok(_("Realtime rows consistent (%(n)d endpoints)") % {"n": len(endpoints)}))
+    return results
+
+
+# -- Asterisk over AMI --------------------------------------------------------------------------
+
+
+def asterisk_options() -> dict[str, Any]:
+    for backend in getattr(settings, "VOIP", []):
+        if backend.get("PROVIDER") == "Asterisk":
+            return dict(backend.get("OPTIONS", {}))
+    return {}
+
+
+def _client(options: dict[str, Any]) -> AMIClient:
+    return AMIClient(
+        str(options.get("AMI_HOST") or "127.0.0.1"),
+        int(options.get("AMI_PORT") or 5038),
+        str(options.get("AMI_USERNAME") or ""),
+        str(options.get("AMI_SECRET") or ""),
+        connect_timeout=float(options.get("AMI_CONNECT_TIMEOUT") or 5.0),
+        action_timeout=float(options.get("AMI_ACTION_TIMEOUT") or 10.0),
+        events=False,
+        auth=options.get("AMI_AUTH") or "plain",
+    )
+
+
+def _denied(what: str, classes: str) -> CheckResult:
+    return _warn(
+        _("%(what)s not checked: the AMI user lacks write class %(classes)s") % {"what": what, "classes": classes},
+        _("grant it in manager.conf (see docs/asterisk-config.md) or check by hand in the Asterisk CLI"),
+    )
+
+
+_LISTCOMMANDS_LINE = re.compile(r"\(Priv: ([^)]*)\)\s*$")
+
+
+def allowed_actions(list_commands_response: Any) -> dict[str, tuple[str, ...]]:
+    """Action name -> its classes, from a ``ListCommands`` response (only actions this user may run)."""
+    actions: dict[str, tuple[str, ...]] = {}
+    for key, value in list_commands_response.headers:
+        match = _LISTCOMMANDS_LINE.search(value)
+        if key in ("Response", "ActionID", "Message") or not match:
+            continue
+        classes = tuple(c for c in match.group(1).split(",") if c and c not in ("<none>", "all"))
+        actions[key] = classes
+    return actions
+
+
+def check_privileges(allowed: dict[str, tuple[str, ...]], username: str) -> list[CheckResult]:
+    results = []
+    lowered = {name.lower() for name in allowed}
+    for need in REQUIRED_ACTIONS:
+        if need.action.lower() not in lowered:
+            results.append(
+                _warn(
+                    _("AMI user %(u)s may not run %(a)s (needs write class %(c)s): %(p)s")
+                    % {"u": username, "a": need.action, "c": " or ".join(need.classes), "p": need.purpose},
+                    _("add it to write= in manager.conf"),
+                )
+            )
+    if "updateconfig" in lowered:
+        results.append(
+            _warn(
+                _("AMI user %(u)s has write class config (or all): it may rewrite any Asterisk configuration file")
+                % {"u": username},
+                _("use the least-privilege manager.conf from setup_asterisk_realtime --write-config"),
+            )
+        )
+    if not results:
+        results.append(_ok(_("AMI privileges cover every action the CRM uses")))
+    return results
+
+
+def _config_categories(response: Any) -> dict[str, list[tuple[str, str]]]:
+    """``GetConfig`` response -> {category: [(key, value), ...]}."""
+    names: dict[str, str] = {}
+    lines: dict[str, list[tuple[str, str]]] = {}
+    for key, value in response.headers:
+        if key.startswith("Category-"):
+            names[key.split("-", 1)[1]] = value
+            lines.setdefault(value, [])
+        elif key.startswith("Line-"):
+            index = key.split("-")[1]
+            option, _sep, val = value.partition("=")
+            lines.setdefault(names.get(index, index), []).append((option.strip(), val.strip()))
+    return lines
+
+
+def _get_config(client: AMIClient, filename: str) -> tuple[dict[str, list[tuple[str, str]]] | None, CheckResult | None]:
+    try:
+        response = client.send_action("GetConfig", [("Filename", filename)])
+    except AMIPermissionDenied:
+        return None, _denied(_("%(f)s mappings") % {"f": filename}, "system or config")
+    except AMIActionError as exc:
+        return None, _error(
+            _("Asterisk cannot read %(f)s: %(m)s") % {"f": filename, "m": exc.message},
+            _("copy the generated %(f)s into /etc/asterisk (setup_asterisk_realtime --write-config)") % {"f": filename},
+        )
+    return _config_categories(response), None
+
+
+def check_sorcery(client: AMIClient) -> list[CheckResult]:
+    categories, problem = _get_config(client, "sorcery.conf")
+    if problem is not None:
+        if problem.status == "error":
+            problem = _error(
+                problem.message + " — " + _("res_pjsip never reads the ps_* tables without it"), problem.hint
+            )
+        return [problem]
+    assert categories is not None
+    missing = []
+    for module, mappings in SORCERY_MAPPINGS.items():
+        present = {(k, v.replace(" ", "")) for k, v in categories.get(module, [])}
+        for object_type, family in mappings:
+            if (object_type, f"realtime,{family}") not in present:
+                missing.append(f"[{module}] {object_type}=realtime,{family}")
+    if missing:
+        return [
+            _error(
+                _("sorcery.conf lacks %(m)s") % {"m": "; ".join(missing)},
+                _("copy the generated sorcery.conf and reload res_pjsip"),
+            )
+        ]
+    return [_ok(_("sorcery.conf maps PJSIP objects to the realtime tables"))]
+
+
+def check_extconfig(client: AMIClient, driver: str) -> list[CheckResult]:
+    categories, problem = _get_config(client, "extconfig.conf")
+    if problem is not None:
+        return [problem]
+    assert categories is not None
+    mapped = {key: value.lstrip(">").strip() for key, value in categories.get("settings", [])}
+    missing = [
+        family
+        for family in (*PJSIP_FAMILIES, "extensions")
+        if not mapped.get(family, "").replace(" ", "").startswith(f"{driver},")
+    ]
+    if missing:
+        return [
+            _error(
+                _("extconfig.conf does not map %(f)s to %(d)s") % {"f": ", ".join(missing), "d": driver},
+                _("copy the generated extconfig.conf and restart Asterisk"),
+            )
+        ]
+    return [_ok(_("extconfig.conf maps the realtime families to %(d)s") % {"d": driver})]
+
+
+def check_asterisk(options: dict[str, Any] | None = None, alias: str | None = None) -> list[CheckResult]:
+    options = asterisk_options() if options is None else options
+    alias = alias or realtime_db_alias()
+    host, port = options.get("AMI_HOST") or "127.0.0.1", options.get("AMI_PORT") or 5038
+    username = str(options.get("AMI_USERNAME") or "")
+    sqlite = connections[alias].vendor == "sqlite"
+    driver_module = "res_config_sqlite3.so" if sqlite else "res_config_pgsql.so"
+    results: list[CheckResult] = []
+    try:
+        client = _client(options).connect()
+    except AMIAuthenticationError:
+        return [
+            _error(
+                _("AMI login refused for user %(u)s at %(h)s:%(p)s") % {"u": username, "h": host, "p": port},
+                _("ASTERISK_AMI_USERNAME / ASTERISK_AMI_SECRET must match a [user] in manager.conf, and its permit="),
+            )
+        ]
+    except AMIConnectionError as exc:
+        return [
+            _error(
+                _("AMI unreachable at %(h)s:%(p)s: %(r)s") % {"h": host, "p": port, "r": exc.reason},
+                _("is Asterisk running with enabled = yes and this bindaddr/port in manager.conf?"),
+            )
+        ]
+    try:
+        version = ""
+        with contextlib.suppress(AMIPermissionDenied):
+            version = client.send_action("CoreSettings").get("AsteriskVersion", "")
+        results.append(
+            _ok(_("AMI login OK (user %(u)s%(v)s)") % {"u": username, "v": f", Asterisk {version}" if version else ""})
+        )
+        listing = client.send_action("ListCommands")
+        results += check_privileges(allowed_actions(listing), username)
+        for module in ("res_pjsip.so", driver_module, "res_sorcery_realtime.so", "app_queue.so"):
+            try:
+                client.send_action("ModuleCheck", [("Module", module)])
+                results.append(_ok(_("Module %(m)s loaded") % {"m": module}))
+            except AMIPermissionDenied:
+                results.append(_denied(_("Module %(m)s") % {"m": module}, "system"))
+            except AMIActionError as exc:
+                results.append(
+                    _error(
+                        _("Module %(m)s: %(r)s") % {"m": module, "r": exc.message},
+                        _("add load => %(m)s to modules.conf and restart Asterisk") % {"m": module},
+                    )
+                )
+        if not sqlite:
+            results.append(_check_pgsql_status(client, alias))
+        results += check_sorcery(client)
+        results += check_extconfig(client, "sqlite3" if sqlite else "pgsql")
+    except AMIError as exc:
+        results.append(_error(_("AMI failed during the checks: %(e)s") % {"e": exc}))
+    finally:
+        client.close()
+    return results
+
+
+def _check_pgsql_status(client: AMIClient, alias: str) -> CheckResult:
+    try:
+        output = client.command("realtime show pgsql status").strip()
+    except AMIPermissionDenied:
+        return _denied(_("Asterisk's PostgreSQL connection"), "command")
+    except AMIActionError as exc:
+        return _error(
+            _("realtime show pgsql status failed: %(m)s") % {"m": exc.message},
+            _("is res_config_pgsql.so loaded?"),
+        )
+    # "Connected to asterisk@127.0.0.1, port 5432 with username asterisk for 1 minute, 34 seconds"
+    match = re.search(r"Connected to (\S+)@(\S+?), port (\d+) with username (\S+)", output)
+    if not match:
+        return _error(
+            _("Asterisk is not connected to PostgreSQL: %(o)s") % {"o": output or "-"},
+            _("check res_pgsql.conf (hostname, port, dbname, user, password)"),
+        )
+    dbname, user = match.group(1), match.group(4)
+    db = connections.settings[alias]
+    if dbname != str(db.get("NAME")) or (db.get("USER") and user != str(db.get("USER"))):
+        return _warn(
+            _("Asterisk is connected to %(db)s as %(u)s, Django uses %(ddb)s as %(du)s")
+            % {"db": dbname, "u": user, "ddb": db.get("NAME"), "du": db.get("USER") or "-"},
+            _("regenerate res_pgsql.conf with setup_asterisk_realtime --write-config"),
+        )
+    return _ok(_("Asterisk connected to PostgreSQL (%(o)s)") % {"o": output})
+
+
+# -- all of it ------------------------------------------------------------------------------------
+
+
+def run_validation(*, ami_options: dict[str, Any] | None = None) -> list[CheckResult]:
+    """Every check in order: database, schema, rows, then Asterisk over AMI."""
+    alias = realtime_db_alias()
+    database = check_database(alias)
+    results = [database]
+    if database.ok:
+        schema = check_schema(alias)
+        results += schema
+        if all(r.ok for r in schema):
+            results += check_rows(alias)
+        else:
+            results.append(_warn(_("Row checks skipped until the schema is fixed")))
+    results += check_asterisk(ami_options, alias)
+    return results
