@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connections
 
-from voip.realtime.router import realtime_db_alias
+from voip.realtime.router import realtime_db_alias, realtime_db_is_separate
 
 MIN_PASSWORD_LENGTH = 16
 
@@ -64,10 +65,15 @@ def realtime_alias() -> str:
 
 
 def realtime_write_alias() -> str:
-    """The connection provisioning writes realtime rows through: always the realtime alias.
+    """The connection provisioning writes (and reads back) realtime rows through.
 
-    Every reader goes through the router (the ``asterisk`` alias), so writes do too: in Option A
-    the two aliases are two connections to one database, and rows written through ``default``
-    would be invisible to ``asterisk`` readers until commit.
+    The realtime alias, as every reader uses (the router), except for Option A on SQLite: there the
+    two aliases are two connections to one SQLite file, which allows one writer at a time, so a
+    write through ``asterisk`` while ``default`` holds its write transaction fails with "database
+    (table) is locked". On SQLite Option A everything therefore goes through ``default`` (one
+    connection, one transaction). SQLite is for development only: Asterisk itself reads PostgreSQL.
     """
-    return realtime_db_alias()
+    alias = realtime_db_alias()
+    if not realtime_db_is_separate() and connections["default"].vendor == "sqlite":
+        return "default"
+    return alias
