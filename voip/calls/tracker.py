@@ -224,6 +224,8 @@ class CallUpdate:
     # The outside party's number (contact matching), "" for internal calls.
     external_number: str = ""
     final: bool = False
+    # duration/billsec come from Asterisk's CDR (authoritative, also for an already closed row).
+    has_cdr: bool = False
     # Set when the whole record comes from a Cdr event the tracker had no live state for.
     from_cdr: bool = False
 
@@ -679,6 +681,7 @@ class CallTracker:
             origination_id=call.origination.channel_id if call.origination else "",
             external_number=info["external_number"],
             final=final,
+            has_cdr=call.cdr_duration is not None,
             from_cdr=from_cdr,
         )
         if snapshot == call.last_snapshot:

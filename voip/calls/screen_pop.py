@@ -1,0 +1,118 @@
+"""Payloads pushed to agents' pages (contract in the calls engineers' agreement, rendered by U's JS)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
+
+from crm.phones import display
+from crm.selectors import contact_by_number
+from voip.calls.models import CallLog
+from voip.calls.tracker import CallEnded, CallProgress, MissedCall, Ringing
+
+__all__ = [
+    "call_ended_payload",
+    "call_progress_payload",
+    "caller_display",
+    "create_contact_url",
+    "missed_call_payload",
+    "recent_calls",
+    "ringing_payload",
+]
+
+RECENT_CALLS = 5
+
+
+def caller_display(number: str) -> str:
+    """Human form of an E.164 number; extensions and anything else as Asterisk gave them."""
+    if number.startswith("+") and number[1:].isdigit():
+        return display(number)
+    return number
+
+
+def create_contact_url(number: str) -> str:
+    try:
+        base = reverse("crm:contact_create")
+    except NoReverseMatch:
+        return ""
+    return f"{base}?{urlencode({'phone': number})}" if number else base
+
+
+def _agent_label(call: CallLog) -> str:
+    agent = call.agent
+    if agent is None:
+        return call.agent_extension
+    return agent.get_full_name() or agent.get_username()
+
+
+def recent_calls(number: str, *, exclude_linkedid: str = "", limit: int = RECENT_CALLS) -> list[dict[str, Any]]:
+    """The last calls with ``number`` (either side), newest first, through the indexed columns."""
+    if not number:
+        return []
+    calls = (
+        CallLog.objects.select_related("agent")
+        .filter(Q(caller_number=number) | Q(callee_number=number))
+        .exclude(linkedid=exclude_linkedid)
+        .order_by("-started_at")[:limit]
+    )
+    return [
+        {
+            "started_at": call.started_at.isoformat(),
+            "direction": call.direction,
+            "disposition": call.disposition,
+            "duration": call.duration,
+            "agent": _agent_label(call),
+        }
+        for call in calls
+    ]
+
+
+def ringing_payload(notice: Ringing) -> dict[str, Any]:
+    number = notice.caller_number
+    contact_data: dict[str, Any] | None = None
+    if not notice.internal:
+        contact = contact_by_number(number)
+        if contact is not None:
+            contact_data = {
+                "id": contact.pk,
+                "name": contact.full_name,
+                "company": contact.company.name if contact.company_id else "",
+                "url": contact.get_absolute_url(),
+            }
+    return {
+        "kind": "ringing",
+        "linkedid": notice.linkedid,
+        "caller_number": number,
+        "caller_display": caller_display(number),
+        "caller_name": notice.caller_name,
+        "contact": contact_data,
+        "create_contact_url": "" if notice.internal else create_contact_url(number),
+        "recent_calls": recent_calls(number, exclude_linkedid=notice.linkedid),
+        "started_at": notice.started_at.isoformat(),
+    }
+
+
+def call_progress_payload(notice: CallProgress) -> dict[str, Any]:
+    return {
+        "kind": "call_progress",
+        "linkedid": notice.linkedid,
+        "action_id": notice.action_id,
+        "state": notice.state,
+        "reason": notice.reason,
+    }
+
+
+def call_ended_payload(notice: CallEnded) -> dict[str, Any]:
+    return {"kind": "call_ended", "linkedid": notice.linkedid, "disposition": notice.disposition}
+
+
+def missed_call_payload(notice: MissedCall) -> dict[str, Any]:
+    return {
+        "kind": "missed_call",
+        "linkedid": notice.linkedid,
+        "caller_number": notice.caller_number,
+        "caller_display": caller_display(notice.caller_number),
+    }
