@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Fake AMI server fixtures (fake_ami, async_fake_ami, fake_ami_factory) for every test folder.
+pytest_plugins = ["tests.fixtures_ami"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 ASTERISK_FACTS_DIR = SHARED_DIR / "asterisk"
