@@ -48,7 +48,6 @@ class ContactCreateView(LoginRequiredMixin, PermissionRequiredMixin, FormView):
     template_name = "crm/contact_form.html"
     form_class = ContactForm
     permission_required = "crm.add_contact"
-    raise_exception = True
 
     def get_initial(self) -> dict:
         initial = super().get_initial()

@@ -49,3 +49,24 @@ def voip_settings(options: dict[str, Any]) -> list[dict[str, Any]]:
             },
         }
     ]
+
+
+def make_call(linkedid: str, *, agent=None, contact=None, **fields: Any):
+    """A CallLog row as the tracker would have written it (tests only)."""
+    from django.utils import timezone
+
+    from voip.calls.models import CallLog
+
+    values: dict[str, Any] = {
+        "direction": "inbound",
+        "caller_number": "+74951234567",
+        "callee_number": getattr(getattr(agent, "internal_number", None), "number", "") if agent else "",
+        "started_at": timezone.now(),
+        "disposition": "answered",
+        "duration": 42,
+        "billsec": 40,
+        "session_id": f"PJSIP/trunk-{linkedid}",
+        "agent_extension": getattr(getattr(agent, "internal_number", None), "number", "") if agent else "",
+    }
+    values.update(fields)
+    return CallLog.objects.create(linkedid=linkedid, agent=agent, contact=contact, **values)
