@@ -18,6 +18,7 @@ Run it with ``python manage.py asterisk_events`` (production) or embedded in the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -132,6 +133,7 @@ class CallEventListener:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._stopping = False
+        self._stop_task: asyncio.Future[None] | None = None
         self.client = AsyncAMIClient(
             self.options.get("AMI_HOST", "127.0.0.1"),
             int(self.options.get("AMI_PORT", 5038)),
@@ -200,14 +202,13 @@ class CallEventListener:
 
     def install_signal_handlers(self, loop: asyncio.AbstractEventLoop) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT):
-            try:
+            # Not possible outside the main thread (embedded mode) or on some platforms.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, lambda s=signum: self._on_signal(s))
-            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread / platform
-                pass
 
     def _on_signal(self, signum: int) -> None:
         _log(logging.INFO, "listener_stopping", signal=signal.Signals(signum).name)
-        asyncio.ensure_future(self.stop())
+        self._stop_task = asyncio.ensure_future(self.stop())
 
     # -- worker thread ---------------------------------------------------------------------------
     def _start_worker(self) -> None:

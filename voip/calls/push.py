@@ -61,7 +61,8 @@ def push_to_user(user_id: int, payload: dict[str, Any]) -> None:
             except RuntimeError:
                 running = None
             if running is not loop:
-                future = asyncio.run_coroutine_threadsafe(layer.group_send(user_group(user_id), _message(payload)), loop)
+                coroutine = layer.group_send(user_group(user_id), _message(payload))
+                future = asyncio.run_coroutine_threadsafe(coroutine, loop)
                 future.add_done_callback(
                     lambda f: f.exception() is not None and _log_failure(user_id, payload, f.exception())  # type: ignore[arg-type]
                 )

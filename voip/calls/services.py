@@ -173,11 +173,8 @@ class _ContactCache:
         return result
 
 
-_contacts = _ContactCache()
-
-
-def _call_fields(update: CallUpdate) -> dict[str, Any]:
-    contact_id, company_id = _contacts.lookup(update.external_number) if update.external_number else (None, None)
+def _call_fields(update: CallUpdate, contacts: _ContactCache) -> dict[str, Any]:
+    contact_id, company_id = contacts.lookup(update.external_number) if update.external_number else (None, None)
     return {
         "session_id": update.session_id,
         "direction": update.direction,
@@ -219,6 +216,7 @@ def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]
         )
     }
     already_final: set[str] = set()
+    contacts = _ContactCache()  # per batch: a contact created a second ago must be found
     for linkedid, update in latest.items():
         row = existing.get(linkedid)
         if row is not None and row["ended_at"] is not None and row["disposition"] != CallDisposition.IN_PROGRESS:
@@ -236,7 +234,7 @@ def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]
             else:
                 result.skipped_final += 1
             continue
-        fields = _call_fields(update)
+        fields = _call_fields(update, contacts)
         if row is not None:
             # Adopted after a reconnect the tracker only knows an approximate start: keep ours.
             if row["started_at"] < fields["started_at"]:
@@ -340,3 +338,96 @@ def close_stale_calls(active_linkedids: Iterable[str], now: dt.datetime | None =
             call.save()
             closed.append(call.linkedid)
     return closed
+
+
+# --- reconcile from the cdr table ---------------------------------------------------------------
+
+
+@dataclass
+class ReconcileResult:
+    rows: int = 0
+    calls: int = 0
+    written: int = 0
+    skipped: int = 0
+    linkedids: list[str] = field(default_factory=list)
+
+
+def _pbx_naive(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    if timezone.is_naive(moment):
+        return moment
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _cdr_event(linkedid: str, rows: list[Any]) -> dict[str, Any]:
+    """One Cdr-event-shaped dict (file 23's headers) summarising every cdr row of a call."""
+    rows = sorted(rows, key=lambda r: (r.uniqueid != linkedid, r.start or dt.datetime.max))
+    first = rows[0]
+    answered = [r for r in rows if (r.disposition or "").upper() == "ANSWERED" and r.answer is not None]
+    starts = [r.start for r in rows if r.start is not None]
+    ends = [r.end for r in rows if r.end is not None]
+    start = min(starts) if starts else None
+    end = max(ends) if ends else None
+    answer = min(r.answer for r in answered) if answered else None
+    dest = answered[0] if answered else rows[-1]
+    fmt = "%Y-%m-%d %H:%M:%S"
+    duration = round((end - start).total_seconds()) if start and end else (first.duration or 0)
+    billsec = round((end - answer).total_seconds()) if answer and end else 0
+    return {
+        "Event": "Cdr",
+        "Linkedid": linkedid,
+        "UniqueID": first.uniqueid or linkedid,
+        "Source": first.src or "",
+        "Destination": first.dst or "",
+        "CallerID": first.clid or "",
+        "Channel": first.channel or "",
+        "DestinationChannel": dest.dstchannel or "",
+        "StartTime": start.strftime(fmt) if start else "",
+        "AnswerTime": answer.strftime(fmt) if answer else "",
+        "EndTime": end.strftime(fmt) if end else "",
+        "Duration": str(max(0, duration)),
+        "BillableSeconds": str(max(0, billsec)),
+        "Disposition": "ANSWERED" if answered else (first.disposition or "FAILED"),
+    }
+
+
+def reconcile_from_cdr(since: dt.datetime, until: dt.datetime, *, directory: Any = None) -> ReconcileResult:
+    """Fill CallLog gaps from Asterisk's ``cdr`` table for calls started in [since, until).
+
+    cdr times are the PBX's wall clock (``VOIP_PBX_TIME_ZONE``); rows are grouped by linkedid.
+    Calls already finished in CallLog are left alone; rows left ``in_progress`` by a listener
+    that died are completed. Nothing is pushed.
+    """
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from voip.calls.tracker import CallTracker
+    from voip.realtime.models import Cdr
+
+    tz = ZoneInfo(getattr(settings, "VOIP_PBX_TIME_ZONE", "UTC"))
+    alias = getattr(settings, "VOIP_REALTIME_DB_ALIAS", "asterisk")
+    rows = Cdr.objects.using(alias).filter(start__gte=_pbx_naive(since, tz), start__lt=_pbx_naive(until, tz))
+    groups: dict[str, list[Any]] = {}
+    result = ReconcileResult()
+    for row in rows.order_by("start", "id"):
+        result.rows += 1
+        key = row.linkedid or row.uniqueid
+        if key:
+            groups.setdefault(key, []).append(row)
+    result.calls = len(groups)
+    finished = set(
+        CallLog.objects.filter(linkedid__in=list(groups), ended_at__isnull=False)
+        .exclude(disposition=CallDisposition.IN_PROGRESS)
+        .values_list("linkedid", flat=True)
+    )
+    tracker = CallTracker(directory or DbDirectory(), pbx_tz=tz)
+    outputs: list[Any] = []
+    for linkedid, group in groups.items():
+        if linkedid in finished:
+            result.skipped += 1
+            continue
+        outputs.extend(tracker.feed(_cdr_event(linkedid, group)))
+        result.linkedids.append(linkedid)
+    applied = apply_outputs(outputs, push=False)
+    result.written = applied.calls_written
+    return result
