@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from tests.fixtures_ami import fake_ami, fake_ami_factory  # noqa: F401  fixtures used by these tests
 
 
-
 def _databases() -> list[str]:
     """Aliases the tests touch: both, except Option A on SQLite where provisioning uses ``default`` only.
 

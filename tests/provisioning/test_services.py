@@ -24,7 +24,7 @@ def rt(model):
 
 
 def md5(text: str) -> str:
-    return hashlib.md5(text.encode()).hexdigest()  # noqa: S324  Asterisk's md5_cred scheme
+    return hashlib.md5(text.encode()).hexdigest()
 
 
 def test_auto_provision_endpoint_creates_a_working_extension(make_user, provisioning) -> None:
@@ -73,7 +73,8 @@ def test_auto_provision_endpoint_is_idempotent(make_user) -> None:
     reset = auto_provision_endpoint(user, reset_password=True)
     assert reset["created"] is False
     assert reset["password"] and reset["password"] != first["password"]
-    assert rt(PsAuth).get(id=first["endpoint_id"]).md5_cred == md5(f"{first['endpoint_id']}:asterisk:{reset['password']}")
+    eid = first["endpoint_id"]
+    assert rt(PsAuth).get(id=eid).md5_cred == md5(f"{eid}:asterisk:{reset['password']}")
 
 
 def test_plaintext_passwords_when_configured(make_user, provisioning) -> None:
@@ -218,7 +219,10 @@ def test_create_transports_idempotent(provisioning) -> None:
     provisioning(ENABLE_WEBSOCKET_TRANSPORTS=True)
     third = services.create_transports()
     assert {t.id: t.created for t in third} == {
-        "transport-udp": False, "transport-tcp": False, "transport-ws": True, "transport-wss": True,
+        "transport-udp": False,
+        "transport-tcp": False,
+        "transport-ws": True,
+        "transport-wss": True,
     }
     assert rt(PsTransport).get(id="transport-wss").protocol == "wss"
 
@@ -255,9 +259,10 @@ def test_provision_users_reports_range_exhaustion(make_user, provisioning) -> No
     provisioning(USER_EXTENSION_RANGE=(6000, 6004))
     users = [make_user() for _ in range(8)]
     summary = services.provision_users(users, batch_size=3)
-    assert len(summary.created) == 3
-    assert len(summary.failed) == 5  # the batch that did not fit and the rest; none half-written
-    assert rt(PsEndpoint).count() == InternalNumber.objects.count() == 3
+    assert sorted(r.endpoint_id for r in summary.created) == ["6000", "6001", "6002", "6003", "6004"]
+    assert [username for username, _reason in summary.failed] == [u.username for u in users[5:]]
+    assert summary.failed[0][1] == "no free extension left in 6000-6004"
+    assert rt(PsEndpoint).count() == InternalNumber.objects.count() == 5  # nothing half-written
 
 
 def test_password_never_logged(make_user, caplog, provisioning) -> None:

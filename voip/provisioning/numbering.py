@@ -61,8 +61,11 @@ def free_numbers(used: set[str], start: int, end: int | None = None) -> Iterator
         number += 1
 
 
-def allocate(used: set[str], count: int, start: int, end: int | None = None) -> list[str]:
-    """Take ``count`` free numbers (and mark them used in ``used``); raise when the range runs out."""
+def allocate(used: set[str], count: int, start: int, end: int | None = None, *, partial: bool = False) -> list[str]:
+    """Take ``count`` free numbers (and mark them used in ``used``).
+
+    When the range runs out: raise, or with ``partial`` return the fewer numbers that were free.
+    """
     taken: list[str] = []
     if count <= 0:
         return taken
@@ -70,7 +73,7 @@ def allocate(used: set[str], count: int, start: int, end: int | None = None) -> 
         taken.append(number)
         if len(taken) == count:
             break
-    if len(taken) < count:
+    if len(taken) < count and not (partial and taken):
         raise NumberSpaceExhausted(
             f"no free extension left in {start}-{end}" if end is not None else f"no free extension from {start}"
         )

@@ -529,30 +529,25 @@ def provision_users(
     if progress:
         progress(done, total)
     protocol = _transport_protocol(conf.endpoint_transport, realtime_write_alias())
-    low, high = conf.user_extension_range
+    exhausted: str | None = None
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
-        try:
-            made = _provision_batch(batch, conf)
-        except numbering.NumberSpaceExhausted as exc:
-            for user in todo[start:]:
-                summary.failed.append((user.get_username(), str(exc)))
-            logger.warning("provisioning stopped: %s", exc)
-            break
-        except (IntegrityError, NumberTaken) as exc:
-            # Someone provisioned some of these users meanwhile: fall back to one at a time.
-            logger.info("batch conflict (%s), provisioning this batch one by one", exc.__class__.__name__)
-            made = []
-            for user in batch:
-                try:
-                    result = provision_extension(user)
-                except ProvisioningError as one_exc:
-                    summary.failed.append((user.get_username(), str(one_exc)))
-                    continue
-                if result.created:
-                    made.append((user, result.endpoint_id, result.password))
-                else:
-                    summary.already_provisioned += 1
+        made: list[tuple[Any, str, str | None]] = []
+        if exhausted is None:
+            try:
+                made = _provision_batch(batch, conf)
+                if len(made) < len(batch):  # the range ran out part-way through this batch
+                    low, high = conf.user_extension_range
+                    exhausted = f"no free extension left in {low}-{high}"
+            except numbering.NumberSpaceExhausted as exc:
+                exhausted = str(exc)
+            except (IntegrityError, NumberTaken) as exc:
+                # Someone provisioned some of these users meanwhile: fall back to one at a time.
+                logger.info("batch conflict (%s), provisioning this batch one by one", exc.__class__.__name__)
+                made = _provision_one_by_one(batch, summary)
+        if exhausted is not None:
+            got = {id(user) for user, _n, _p in made}
+            summary.failed.extend((user.get_username(), exhausted) for user in batch if id(user) not in got)
         for user, endpoint_id, password in made:
             summary.created.append(
                 ProvisionResult(
@@ -570,19 +565,36 @@ def provision_users(
         done += len(batch)
         if progress:
             progress(done, total)
+    if exhausted is not None:
+        logger.warning("provisioning stopped: %s", exhausted)
     if summary.created:
+        low, high = conf.user_extension_range
         logger.info("provisioned %d extension(s) in %d-%d", len(summary.created), low, high)
         summary.pjsip_reload_pending = _after_create(conf, f"{len(summary.created)} user extension(s) created")
     return summary
 
 
+def _provision_one_by_one(batch: Sequence[Any], summary: ProvisionSummary) -> list[tuple[Any, str, str | None]]:
+    made: list[tuple[Any, str, str | None]] = []
+    for user in batch:
+        try:
+            result = provision_extension(user)
+        except ProvisioningError as exc:
+            summary.failed.append((user.get_username(), str(exc)))
+            continue
+        if result.created:
+            made.append((user, result.endpoint_id, result.password))
+        else:
+            summary.already_provisioned += 1
+    return made
+
+
 def _provision_batch(batch: Sequence[AbstractBaseUser], conf: ProvisioningSettings) -> list[tuple[Any, str, str]]:
     def write(using: str) -> list[tuple[Any, str, str]]:
         used = numbering.used_numbers(using)
-        numbers = numbering.allocate(used, len(batch), *conf.user_extension_range)
-        made = [
-            (user, number, generate_password(conf.password_length)) for user, number in zip(batch, numbers, strict=True)
-        ]
+        numbers = numbering.allocate(used, len(batch), *conf.user_extension_range, partial=True)
+        pairs = zip(batch, numbers, strict=False)  # fewer numbers than users when the range runs out
+        made = [(user, number, generate_password(conf.password_length)) for user, number in pairs]
         _insert_realtime_rows(using, [_build_rows(n, display_name(u), p, conf) for u, n, p in made])
         InternalNumber.objects.using("default").bulk_create(
             [InternalNumber(user=u, number=n, endpoint_id=n, is_active=True) for u, n, _p in made],

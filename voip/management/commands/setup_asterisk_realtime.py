@@ -52,6 +52,11 @@ class ProgressBar:
             self.stream.flush()
 
 
+def _given(value: Any) -> bool:
+    """A flag was given: True for switches, any number (0 included) for ``--create-test-endpoints``."""
+    return value is not None and value is not False
+
+
 class Command(BaseCommand):
     help = "Set up and check the Asterisk realtime integration (see docs/provisioning.md)."
 
@@ -84,7 +89,7 @@ class Command(BaseCommand):
             ("reload_pjsip", self.reload_pjsip),
             ("validate", self.validate),
         ]
-        chosen = [(name, step) for name, step in steps if options.get(name) not in (None, False)]
+        chosen = [(name, step) for name, step in steps if _given(options.get(name))]
         if not chosen:
             self.print_help(sys.argv[0] if sys.argv else "manage.py", "setup_asterisk_realtime")
             return
@@ -166,11 +171,13 @@ class Command(BaseCommand):
 
     # -- --write-config / --validate (logic in voip.asterisk_config / voip.diagnostics) -----------
     def write_config(self, options: dict[str, Any]) -> bool:
+        from django.core.exceptions import ImproperlyConfigured
+
         from voip.asterisk_config.writer import write_asterisk_config
 
         try:
             written = write_asterisk_config(Path(options["write_config"]), force=bool(options.get("force")))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, ImproperlyConfigured) as exc:
             return self.fail(f"Writing the configuration failed: {exc}")
         skipped = False
         for item in written:
