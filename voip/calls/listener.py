@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from voip.ami.aio import AsyncAMIClient
 from voip.ami.errors import AMIAuthenticationError, AMIError
@@ -266,7 +266,7 @@ class CallEventListener:
                 if stop:
                     return
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's connections only
 
     def process_batch(self, batch: list[Any]) -> None:
         """Run the tracker and write one batch in the calling thread (benchmark's direct path)."""
