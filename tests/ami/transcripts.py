@@ -104,7 +104,9 @@ def parse_file(path: Path) -> list[Session]:
             continue
         title = lines[index + 1]
         user_match = _USER_RE.search(lines[index + 2])
-        session = Session(path.name, title.removeprefix("# AMI transcript: "), user_match.group(1) if user_match else "")
+        session = Session(
+            path.name, title.removeprefix("# AMI transcript: "), user_match.group(1) if user_match else ""
+        )
         index += 4
         pending: list[tuple[str, int, list[str]]] = []
         while index < len(lines) and lines[index] != _SESSION_RULE:

@@ -799,4 +799,3 @@ def _bool(field_name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(field_name, f"{value!r} must be True or False")
     return value
-
