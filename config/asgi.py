@@ -19,3 +19,10 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Embedded default (runserver, VOIP_CALLS["EMBEDDED_LISTENER"]): the AMI event listener runs in this
+# process so the in-memory channel layer reaches the pages; production runs `asterisk_events` instead.
+from voip.calls.listener import embedded_listener_app, maybe_start_embedded_listener  # noqa: E402
+
+if maybe_start_embedded_listener():
+    application = embedded_listener_app(application)
