@@ -198,6 +198,17 @@ async def test_keepalive_failure_triggers_reconnect() -> None:
         await asyncio.wait_for(runner, 2)
 
 
+async def test_failing_resync_hook_keeps_the_session(async_fake_ami: FakeAMIServer) -> None:
+    def broken_resync(client: AsyncAMIClient) -> None:
+        raise RuntimeError("database down")
+
+    async with client_for(async_fake_ami, on_connect=broken_resync) as client:
+        assert client.connected
+        assert (await client.ping())["Ping"] == "Pong"
+        await client.connect()  # already connected: no second login
+    assert async_fake_ami.action_names().count("Login") == 1
+
+
 async def test_run_forever_stops_on_wrong_secret(async_fake_ami: FakeAMIServer) -> None:
     client = client_for(async_fake_ami, secret="wrong")
     with pytest.raises(AMIAuthenticationError):

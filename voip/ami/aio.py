@@ -186,6 +186,8 @@ class AsyncAMIClient:
     # -- connection -----------------------------------------------------------------------
     async def connect(self) -> AsyncAMIClient:
         """Connect, read the greeting, log in, install filters, start keepalive, call on_connect."""
+        if self._connected:
+            return self
         self._closing = False
         self._closed_event.clear()
         await self._open()
@@ -201,7 +203,10 @@ class AsyncAMIClient:
         if self.keepalive_interval:
             self._keepalive_task = asyncio.ensure_future(self._keepalive())
         if self.on_connect is not None:
-            await _maybe_await(self.on_connect(self))
+            try:
+                await _maybe_await(self.on_connect(self))
+            except Exception:  # a failed resync must not kill the session; the hook can retry
+                logger.exception("AMI %s:%s on_connect hook failed", self.host, self.port)
         return self
 
     async def _open(self) -> None:

@@ -126,6 +126,8 @@ class AMIClient:
 
     def connect(self) -> AMIClient:
         """Open the socket, read the greeting and log in (plain or MD5 challenge)."""
+        if self._socket is not None:
+            self._drop_socket()  # connect() again means a fresh session
         deadline = time.monotonic() + self.connect_timeout
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
