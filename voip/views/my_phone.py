@@ -1,0 +1,138 @@
+""" "My phone": every logged-in user's own extension, softphone settings, registration and password reset.
+
+The new password is put into this one response only: never into messages, the session or a log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from voip.admin.registration import live_status, presence_of, registration_status
+from voip.calls.models import EndpointPresence, PresenceStatus
+from voip.provisioning import services
+from voip.provisioning.models import InternalNumber
+from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
+from voip.realtime.router import realtime_db_alias
+from voip.roles import PBX_ADMINS
+
+logger = logging.getLogger(__name__)
+
+STATUS_LABELS = dict(PresenceStatus.choices)
+LIVE_TIMEOUT = 3.0  # seconds: the optional "ask Asterisk now" must not hang the page
+
+
+@dataclass
+class PhoneInfo:
+    number: str
+    endpoint_id: str
+    server: str
+    port: int
+    transport: str
+    username: str
+    realm: str
+    enabled: bool
+    status: str
+    status_label: str
+    presence: EndpointPresence | None
+    contacts: list[dict[str, Any]]
+
+
+def _extension_of(user: Any) -> InternalNumber | None:
+    return InternalNumber.objects.using("default").filter(user=user).first()
+
+
+def phone_info(internal: InternalNumber) -> PhoneInfo:
+    """The user's phone as the database sees it (no AMI): settings, enabled, contacts, presence."""
+    alias = realtime_db_alias()
+    prov = getattr(settings, "VOIP_PROVISIONING", {})
+    endpoint_id = internal.endpoint_id
+    endpoint = PsEndpoint.objects.using(alias).filter(id=endpoint_id).values("transport").first()
+    transport_id = (endpoint or {}).get("transport") or prov.get("ENDPOINT_TRANSPORT") or ""
+    protocol = (
+        PsTransport.objects.using(alias).filter(id=transport_id).values_list("protocol", flat=True).first() or "udp"
+    )
+    realm = PsAuth.objects.using(alias).filter(id=endpoint_id).values_list("realm", flat=True).first()
+    max_contacts = PsAor.objects.using(alias).filter(id=endpoint_id).values_list("max_contacts", flat=True).first()
+    contacts = list(
+        PsContact.objects.using(alias)
+        .filter(endpoint=endpoint_id)
+        .order_by("-expiration_time")
+        .values("uri", "user_agent", "expiration_time")
+    )
+    presence = presence_of([endpoint_id]).get(endpoint_id)
+    return PhoneInfo(
+        number=internal.number,
+        endpoint_id=endpoint_id,
+        server=str(prov.get("SIP_SERVER") or ""),
+        port=int(prov.get("SIP_PORT") or 5060),
+        transport=str(protocol).upper(),
+        username=endpoint_id,
+        realm=realm or str(prov.get("SIP_REALM") or "asterisk"),
+        enabled=bool(internal.is_active and endpoint is not None and max_contacts),
+        status=(status := registration_status(presence, len(contacts))),
+        status_label=str(STATUS_LABELS[status]),
+        presence=presence,
+        contacts=contacts,
+    )
+
+
+def pbx_admin_names() -> list[str]:
+    users = get_user_model().objects.filter(groups__name=PBX_ADMINS, is_active=True).order_by("last_name", "username")
+    return [u.get_full_name() or u.get_username() for u in users[:10]]
+
+
+def _live(endpoint_id: str) -> tuple[str | None, str | None]:
+    from voip.provisioning.pbx import get_backend
+
+    try:
+        backend = get_backend()
+        backend.connect_timeout = min(backend.connect_timeout, LIVE_TIMEOUT)
+        backend.action_timeout = min(backend.action_timeout, LIVE_TIMEOUT)
+    except Exception as exc:  # misconfigured backend: degrade like an unreachable Asterisk
+        return None, str(exc)
+    result = live_status([endpoint_id], backend=backend)[0]
+    return result.status, result.error
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_phone(request: HttpRequest) -> HttpResponse:
+    internal = _extension_of(request.user)
+    context: dict[str, Any] = {"internal": internal}
+    if internal is None:
+        if request.method == "POST":
+            return HttpResponse(status=400)
+        context["pbx_admins"] = pbx_admin_names()
+        return render(request, "voip/my_phone.html", context)
+    new_password: str | None = None
+    if request.method == "POST":
+        if request.POST.get("action") != "reset_password":
+            return HttpResponse(status=400)
+        new_password = services.reset_password(internal)
+        logger.info("user %s reset the password of extension %s", request.user.pk, internal.endpoint_id)
+    info = phone_info(internal)
+    context.update(info=info, new_password=new_password)
+    if request.GET.get("refresh") == "1":
+        status, error = _live(info.endpoint_id)
+        context["live_status"] = str(STATUS_LABELS.get(status or "", status or ""))
+        context["live_error"] = error
+        if error:
+            context["live_warning"] = _("Could not ask Asterisk: %(error)s. The status shown may be out of date.") % {
+                "error": error
+            }
+    response = render(request, "voip/my_phone.html", context)
+    if new_password:
+        response["Cache-Control"] = "no-store"
+    return response
