@@ -39,6 +39,7 @@ REQUIRED_ACTIONS: tuple[AmiActionNeed, ...] = (
     AmiActionNeed("CoreSettings", ("system", "reporting"), _("Asterisk version (--test-connection)")),
     AmiActionNeed("CoreShowChannels", ("system", "reporting"), _("active calls")),
     AmiActionNeed("DeviceStateList", ("call", "reporting"), _("device states when the listener starts")),
+    AmiActionNeed("Filter", ("system",), _("event listener: server-side event filters")),
     AmiActionNeed("ModuleCheck", ("system",), _("--validate: required modules loaded")),
     AmiActionNeed("GetConfig", ("system", "config"), _("--validate: sorcery.conf / extconfig.conf active")),
     AmiActionNeed("Command", ("command",), _("--validate: realtime show pgsql status")),
