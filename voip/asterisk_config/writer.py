@@ -107,7 +107,7 @@ def _database_context() -> dict[str, Any]:
     asterisk_cfg = getattr(settings, "VOIP_ASTERISK_CONFIG", {})
     if "sqlite3" in engine:
         name = str(db.get("NAME") or "")
-        if not name or name == ":memory:" or name.startswith("file:"):
+        if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
             raise AsteriskConfigError("The realtime database is an in-memory SQLite database; Asterisk cannot open it.")
         return {"driver": "sqlite3", "database": SQLITE_DATABASE_NAME, "dbfile": _value(Path(name).resolve(), "NAME")}
     if "postgresql" not in engine:
