@@ -117,7 +117,7 @@ def test_click_to_call_screen_pop_and_history(
     page, asgi_live_server, telephony, agent_and_contact, screenshot
 ):
     server = telephony.server
-    agent, contact = agent_and_contact
+    _agent, contact = agent_and_contact
     base = asgi_live_server.url
     telephony.sync_directory()
 
