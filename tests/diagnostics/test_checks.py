@@ -192,13 +192,18 @@ def test_asterisk_checks_with_restricted_user_name_the_missing_class(fake_ami):
     options = fake_ami.ami_options(AMI_USERNAME="crm", AMI_SECRET=fake_ami.server.users["crm"].secret)
     found = lines(check_asterisk(options))
     assert found[0] == "✓ AMI login OK (user crm)"  # CoreSettings refused: no version, no guess
-    assert any(line.startswith("⚠ Module res_pjsip.so not checked: the AMI user lacks write class system")
-               for line in found)
-    assert any(line.startswith("⚠ sorcery.conf mappings not checked: the AMI user lacks write class system or config")
-               for line in found)
+    assert any(
+        line.startswith("⚠ Module res_pjsip.so not checked: the AMI user lacks write class system") for line in found
+    )
+    assert any(
+        line.startswith("⚠ sorcery.conf mappings not checked: the AMI user lacks write class system or config")
+        for line in found
+    )
     if connections["asterisk"].vendor == "postgresql":
-        assert any(line.startswith("⚠ Asterisk's PostgreSQL connection not checked: the AMI user lacks write class "
-                                   "command") for line in found)
+        assert any(
+            line.startswith("⚠ Asterisk's PostgreSQL connection not checked: the AMI user lacks write class command")
+            for line in found
+        )
     assert not any(line.startswith("✓ Module") for line in found)
 
 
@@ -206,8 +211,18 @@ def test_asterisk_down_is_an_error_not_a_crash():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    found = lines(check_asterisk({"AMI_HOST": "127.0.0.1", "AMI_PORT": port, "AMI_USERNAME": "x", "AMI_SECRET": "y",
-                                  "AMI_CONNECT_TIMEOUT": 1}, alias="asterisk"))
+    found = lines(
+        check_asterisk(
+            {
+                "AMI_HOST": "127.0.0.1",
+                "AMI_PORT": port,
+                "AMI_USERNAME": "x",
+                "AMI_SECRET": "y",
+                "AMI_CONNECT_TIMEOUT": 1,
+            },
+            alias="asterisk",
+        )
+    )
     assert len(found) == 1 and found[0].startswith(f"✗ AMI unreachable at 127.0.0.1:{port}")
 
 
