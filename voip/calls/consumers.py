@@ -11,12 +11,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-try:
-    from voip.calls.push import user_group
-except ImportError:  # pragma: no cover  (until voip.calls.push lands; same group name as the contract)
-
-    def user_group(user_id: int) -> str:
-        return f"voip.user.{user_id}"
+from voip.calls.push import user_group
 
 # Close code for "not logged in" (4000-4999 are free for applications).
 CLOSE_UNAUTHENTICATED = 4401
