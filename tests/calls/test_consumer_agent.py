@@ -116,6 +116,7 @@ async def test_every_open_tab_of_the_user_receives_it_and_closed_ones_leave_the_
     assert not layer.groups.get(user_group(alice.pk))
 
 
+@pytest.mark.django_db(transaction=True)  # channels closes stale DB connections around each message
 async def test_consumer_joins_the_contract_group_name():
     class FakeUser:
         pk = 42
@@ -133,6 +134,7 @@ async def test_consumer_joins_the_contract_group_name():
     await communicator.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
 async def test_inactive_user_is_refused():
     class Inactive:
         pk = 7
