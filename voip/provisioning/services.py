@@ -23,8 +23,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from voip.provisioning import numbering
+from voip.provisioning.bulk import insert_rows
 from voip.provisioning.conf import ProvisioningSettings, provisioning_settings, realtime_write_alias
 from voip.provisioning.errors import ExtensionNotFound, NumberTaken, ProvisioningError
 from voip.provisioning.models import InternalNumber
@@ -132,11 +134,12 @@ def _result(
 
 
 def _insert_realtime_rows(using: str, rows: Sequence[tuple[dict, dict, dict]]) -> None:
+    """ps_endpoints, ps_auths, ps_aors rows in bulk (see voip.provisioning.bulk for why not bulk_create)."""
     if not rows:
         return
-    PsEndpoint.objects.using(using).bulk_create([PsEndpoint(**r[0]) for r in rows], batch_size=DEFAULT_BATCH_SIZE)
-    PsAuth.objects.using(using).bulk_create([PsAuth(**r[1]) for r in rows], batch_size=DEFAULT_BATCH_SIZE)
-    PsAor.objects.using(using).bulk_create([PsAor(**r[2]) for r in rows], batch_size=DEFAULT_BATCH_SIZE)
+    insert_rows(using, PsEndpoint, [r[0] for r in rows])
+    insert_rows(using, PsAuth, [r[1] for r in rows])
+    insert_rows(using, PsAor, [r[2] for r in rows])
 
 
 def _contacts_of(endpoint_ids: Sequence[str]) -> Q:
@@ -596,9 +599,21 @@ def _provision_batch(batch: Sequence[AbstractBaseUser], conf: ProvisioningSettin
         pairs = zip(batch, numbers, strict=False)  # fewer numbers than users when the range runs out
         made = [(user, number, generate_password(conf.password_length)) for user, number in pairs]
         _insert_realtime_rows(using, [_build_rows(n, display_name(u), p, conf) for u, n, p in made])
-        InternalNumber.objects.using("default").bulk_create(
-            [InternalNumber(user=u, number=n, endpoint_id=n, is_active=True) for u, n, _p in made],
-            batch_size=DEFAULT_BATCH_SIZE,
+        now = timezone.now()
+        insert_rows(
+            "default",
+            InternalNumber,
+            [
+                {
+                    "user_id": u.pk,
+                    "number": n,
+                    "endpoint_id": n,
+                    "is_active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for u, n, _p in made
+            ],
         )
         return made
 
