@@ -5,7 +5,7 @@ Each concern keeps its models in its own package; this module only re-exports th
 
 from voip.access import TelephonyAccess
 from voip.calls.models import CallLog, EndpointPresence, PendingOrigination
-from voip.provisioning.models import InternalNumber
+from voip.provisioning.models import InternalNumber, PendingPjsipReload
 from voip.realtime.models import (
     Cdr,
     Extension,
@@ -43,6 +43,7 @@ __all__ = [
     "InternalNumber",
     "MusicOnHold",
     "MusicOnHoldEntry",
+    "PendingPjsipReload",
     "PendingOrigination",
     "PsAor",
     "PsAsteriskPublication",
