@@ -49,6 +49,23 @@ def inbound_call_events() -> bytes:
     return data
 
 
+def missed_call_events() -> bytes:
+    """Transcript 23's second call: 1003 rings 1001 for 30 s, nobody answers (caller from a trunk)."""
+    [session] = tr.load("23")
+    events = [m for m in session.messages() if tr.header(m, "Event") is not None]
+    linkedids: list[str] = []
+    for message in events:
+        linkedid = tr.header(message, "Linkedid")
+        if linkedid and linkedid not in linkedids:
+            linkedids.append(linkedid)
+    second = linkedids[1]
+    wanted = [m for m in events if second in (tr.header(m, "Linkedid"), tr.header(m, "DestLinkedid"))]
+    data = b"".join(wanted).replace(b"PJSIP/1003-", b"PJSIP/trunk-")
+    for key in (b"CallerIDNum", b"ConnectedLineNum", b"DestCallerIDNum", b"DestConnectedLineNum"):
+        data = data.replace(key + b": 1003\r\n", key + b": " + NUMBER.encode() + b"\r\n")
+    return data
+
+
 class ListenerThread:
     def __init__(self, options: dict) -> None:
         from voip.calls.listener import CallEventListener
@@ -202,3 +219,24 @@ def test_screen_pop_for_unknown_number_offers_create_contact(page, asgi_live_ser
     create.click()
     page.wait_for_url(re.compile(r".*/crm/contacts/new/.*"))
     assert page.locator("input[name=phone]").input_value() in (NUMBER, "+7 495 123 45 67")
+
+
+def test_missed_call_updates_the_badge(page, asgi_live_server, telephony, screenshot):
+    make_agent("alice", "1001", first_name="Alice", last_name="Smith")
+    telephony.sync_directory()
+    log_in(page, asgi_live_server.url, "alice")
+    wait_for_socket(page)
+    badge = page.locator("#voip-missed-count")
+    assert badge.inner_text() == "0"
+    telephony.server.push_events_threadsafe(missed_call_events())
+    page.locator(".voip-pop").first.wait_for(state="visible")
+    page.wait_for_function("() => document.getElementById('voip-missed-count').textContent === '1'")
+    assert page.locator(".voip-pop.missed").count() == 1
+    screenshot(page, "missed")
+    page.click("#voip-missed-link")
+    page.wait_for_url(re.compile(r".*/voip/missed/.*"))
+    assert page.locator("tr.missed-call").count() == 1
+    page.click("tr.missed-call button[type=submit]")
+    page.wait_for_url(re.compile(r".*/voip/missed/.*"))
+    assert page.locator("tr.missed-call").count() == 0
+    assert page.locator("#voip-missed-count").inner_text() == "0"
