@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import OperationalError
 
 from tests.ami.transcripts import load
 from voip.calls.listener import LISTENER_EVENTS, CallEventListener
@@ -39,8 +40,11 @@ def call_events() -> tuple[bytes, bytes]:
 def wait_for(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except OperationalError:  # SQLite's shared in-memory test database: the worker holds the lock
+            pass
         time.sleep(0.02)
     raise AssertionError("condition not reached in time")
 

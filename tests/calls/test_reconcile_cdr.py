@@ -13,7 +13,9 @@ from voip.calls.models import CallLog
 from voip.provisioning.models import InternalNumber
 from voip.realtime.models import Cdr
 
-pytestmark = pytest.mark.django_db(databases=["default", "asterisk"])
+# transaction=True: with SQLite (Option A) two wrapping transactions on one shared in-memory database lock
+# each other out of the tables.
+pytestmark = pytest.mark.django_db(databases=["default", "asterisk"], transaction=True)
 
 
 @pytest.fixture

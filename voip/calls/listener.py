@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from voip.ami.aio import AsyncAMIClient
 from voip.ami.errors import AMIAuthenticationError, AMIError
@@ -296,7 +296,17 @@ class CallEventListener:
             self._apply(outputs, oldest)
 
     def _apply(self, outputs: list[Any], oldest: float | None) -> None:
-        result = services.apply_outputs(outputs, push=self.push)
+        # The tracker already consumed these events: retry the write, never re-feed them.
+        for attempt in range(4):
+            try:
+                result = services.apply_outputs(outputs, push=self.push)
+                break
+            except DatabaseError as exc:
+                if attempt == 3:
+                    raise
+                _log(logging.WARNING, "db_write_retry", attempt=attempt + 1, error=str(exc))
+                close_old_connections()
+                time.sleep(0.1 * 2**attempt)
         self.stats.batches += 1
         self.stats.calls_written += result.calls_written
         self.stats.presence_written += result.presence_written
