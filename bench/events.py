@@ -131,8 +131,10 @@ def seed_crm() -> None:
         InternalNumber.objects.get_or_create(user=user, defaults={"number": ext, "endpoint_id": ext})
     if not Contact.objects.exists():
         Contact.objects.bulk_create(
-            [Contact(first_name=f"C{i}", phone=f"+7495{5000000 + i:07d}", phone_e164=f"+7495{5000000 + i:07d}")
-             for i in range(0, 2000, 2)]
+            [
+                Contact(first_name=f"C{i}", phone=f"+7495{5000000 + i:07d}", phone_e164=f"+7495{5000000 + i:07d}")
+                for i in range(0, 2000, 2)
+            ]
         )
 
 
