@@ -297,3 +297,17 @@ def test_qualify_zero_asks_for_reload_and_keeps_it_pending_when_ami_is_down(
     assert again.pjsip_reload_pending is False
     assert not PendingPjsipReload.objects.exists()
     assert "Reload" in fake_ami.server.action_names()
+
+
+def test_numbers_of_internal_numbers_count_as_used(make_user, provisioning) -> None:
+    provisioning(TEST_EXTENSION_START=1000, USER_EXTENSION_RANGE=(1000, 1999))
+    InternalNumber.objects.create(user=make_user(), number="1000", endpoint_id="1000")  # rows not written yet
+    assert services.create_test_endpoint().endpoint_id == "1001"
+    assert services.provision_extension(make_user()).endpoint_id == "1002"
+
+
+def test_escaped_settings_reach_the_row(make_user, provisioning) -> None:
+    provisioning(ENDPOINT_CONTEXT="in;side", CODECS=["ulaw", "op^us"])
+    eid = services.provision_extension(make_user()).endpoint_id
+    endpoint = rt(PsEndpoint).get(id=eid)
+    assert (endpoint.context, endpoint.allow) == ("in^3Bside", "ulaw,op^5Eus")
