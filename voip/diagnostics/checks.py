@@ -25,7 +25,7 @@ from voip.ami.client import AMIClient
 from voip.ami.errors import AMIActionError, AMIAuthenticationError, AMIConnectionError, AMIError, AMIPermissionDenied
 from voip.asterisk_config.privileges import REQUIRED_ACTIONS
 from voip.asterisk_config.writer import PJSIP_FAMILIES, SORCERY_MAPPINGS
-from voip.realtime.router import REALTIME_APP_LABEL, realtime_db_alias
+from voip.realtime.router import REALTIME_APP_LABEL, configured_realtime_alias, realtime_db_alias
 
 Status = Literal["ok", "warning", "error"]
 SYMBOLS: dict[str, str] = {"ok": "✓", "warning": "⚠", "error": "✗"}
@@ -80,16 +80,18 @@ def _capped(results: list[CheckResult], what: str) -> list[CheckResult]:
 
 def check_database(alias: str | None = None) -> CheckResult:
     alias = alias or realtime_db_alias()
+    # Name the database as the settings do: in Option A its connection is `default`.
+    label = configured_realtime_alias() if alias == realtime_db_alias() else alias
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error: the point is to report it
         return _error(
-            _("Database unreachable (%(alias)s): %(error)s") % {"alias": alias, "error": str(exc).strip()},
+            _("Database unreachable (%(alias)s): %(error)s") % {"alias": label, "error": str(exc).strip()},
             _("check ASTERISK_DB_* / ASTERISK_DATABASE_URL in .env and that the server is running"),
         )
-    return _ok(_("Database reachable (%(alias)s)") % {"alias": alias})
+    return _ok(_("Database reachable (%(alias)s)") % {"alias": label})
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connections
 
-from voip.realtime.router import realtime_db_alias, realtime_db_is_separate
+from voip.realtime.router import configured_realtime_alias, realtime_db_alias
 
 MIN_PASSWORD_LENGTH = 16
 
@@ -60,20 +59,14 @@ def provisioning_settings() -> ProvisioningSettings:
 
 
 def realtime_alias() -> str:
-    """The alias Asterisk's tables are read through (``asterisk``)."""
-    return realtime_db_alias()
+    """The alias the settings name for Asterisk's database (``asterisk``): for messages and hints."""
+    return configured_realtime_alias()
 
 
 def realtime_write_alias() -> str:
     """The connection provisioning writes (and reads back) realtime rows through.
 
-    The realtime alias, as every reader uses (the router), except for Option A on SQLite: there the
-    two aliases are two connections to one SQLite file, which allows one writer at a time, so a
-    write through ``asterisk`` while ``default`` holds its write transaction fails with "database
-    (table) is locked". On SQLite Option A everything therefore goes through ``default`` (one
-    connection, one transaction). SQLite is for development only: Asterisk itself reads PostgreSQL.
+    The router's choice: the ``asterisk`` connection in Option B; in Option A, ``default`` itself,
+    so one transaction covers the realtime rows and the InternalNumber (see voip/realtime/router.py).
     """
-    alias = realtime_db_alias()
-    if not realtime_db_is_separate() and connections["default"].vendor == "sqlite":
-        return "default"
-    return alias
+    return realtime_db_alias()

@@ -1,10 +1,14 @@
-"""Sends Asterisk's realtime tables to the ``asterisk`` alias and everything else to ``default``.
+"""Sends Asterisk's realtime tables to the ``asterisk`` database and everything else to ``default``.
 
 Option A (no separate Asterisk database): both aliases point at one database and share one
 ``django_migrations`` table. Whichever alias migrates first records every migration as applied, so
 each alias must then be allowed to create every table; otherwise a table skipped on one alias would
 be recorded as applied without existing (the bug of the implementation this replaces).
-Option B (separate database): realtime tables live only on ``asterisk``, the rest only on ``default``.
+Queries in Option A go through the ``default`` connection itself: two connections to one database
+cannot share a transaction (on SQLite they even lock each other out), while one connection makes a
+write that spans realtime and CRM tables atomic. ``.using("asterisk")`` keeps working, as the guide
+shows. Option B (separate database): realtime tables live only on ``asterisk``, the rest only on
+``default``.
 """
 
 from __future__ import annotations
@@ -17,14 +21,23 @@ from django.db import connections
 REALTIME_APP_LABEL = "realtime"
 
 
-def realtime_db_alias() -> str:
+def configured_realtime_alias() -> str:
+    """The alias the settings name for Asterisk's database (``asterisk``)."""
     return getattr(settings, "VOIP_REALTIME_DB_ALIAS", "asterisk")
+
+
+def realtime_db_alias() -> str:
+    """The connection realtime tables are read and written through.
+
+    The configured alias in Option B; ``default`` in Option A, where both name one database.
+    """
+    return configured_realtime_alias() if realtime_db_is_separate() else "default"
 
 
 def realtime_db_is_separate() -> bool:
     """True in Option B: the realtime alias names another database than ``default``."""
     default = connections.settings["default"]
-    realtime = connections.settings[realtime_db_alias()]
+    realtime = connections.settings[configured_realtime_alias()]
     keys = ("ENGINE", "NAME", "HOST", "PORT")
     if realtime.get("TEST", {}).get("MIRROR") == "default":
         return False
@@ -50,5 +63,5 @@ class RealtimeRouter:
         if not realtime_db_is_separate():
             return True  # Option A: one database, either alias may create every table.
         if app_label == REALTIME_APP_LABEL:
-            return db == realtime_db_alias()
+            return db == configured_realtime_alias()
         return db == "default"
