@@ -1,6 +1,7 @@
 """The code examples at the end of the user's guide (FIRST_RUN.ru.md, "Примеры использования"),
 written into the test exactly as the guide has them, against the fake AMI server.
 
+Example 1: a click-to-call view returning ``JsonResponse(api.originate_call(...))``.
 Example 2: a ``post_save`` receiver on ``voip.models.CallLog`` records inbound calls.
 Example 3: a ``user_logged_in`` receiver adds the agent to the ``support`` queue.
 """
@@ -35,6 +36,46 @@ def actions_named(server, name: str) -> list:
 def guide_settings(settings, fake_ami):  # noqa: F811
     settings.VOIP = voip_settings(fake_ami.ami_options())
     return fake_ami
+
+
+def test_example_1_click_to_call_view_as_written(rf, guide_settings):
+    import json
+
+    from django.http import JsonResponse
+
+    from crm.models import Contact
+
+    server = guide_settings.server
+    agent = make_agent("ivan", "1001", first_name="Ivan", last_name="Petrov")
+    contact = Contact.objects.create(first_name="Anna", last_name="Smirnova", phone="+7 (495) 123-45-67")
+
+    # --- the guide's code, as written ---
+    def make_call(request, contact_id):
+        contact = Contact.objects.get(id=contact_id)
+        user_extension = request.user.internal_number.number
+
+        config = next(b for b in settings.VOIP if b["PROVIDER"] == "Asterisk")
+        api = AsteriskRealtimeAPI(**config["OPTIONS"])
+
+        result = api.originate_call(
+            from_endpoint=user_extension,
+            to_number=contact.phone,
+            callerid=f'"{request.user.get_full_name()}" <{user_extension}>',
+        )
+
+        return JsonResponse(result)
+
+    # ------------------------------------
+    request = rf.post("/call/")
+    request.user = agent
+    response = make_call(request, contact.id)
+    body = json.loads(response.content)
+    assert response.status_code == 200 and body["queued"] is True and body["channel_id"]
+    [originate] = actions_named(server, "Originate")
+    assert originate.get("Channel") == "PJSIP/1001"
+    assert originate.get("Exten") == "+74951234567"  # the number as typed, separators dropped
+    assert originate.get("CallerID") == '"Ivan Petrov" <1001>'
+    assert originate.get("ChannelId") == body["channel_id"]
 
 
 def test_example_2_post_save_records_inbound_calls(guide_settings):

@@ -100,6 +100,15 @@ def _require(field_name: str, value: object, pattern: re.Pattern[str], what: str
     return value
 
 
+# What people type between digits ("+7 (495) 123-45-67"): dropped before validation, so the
+# guide's ``to_number=contact.phone`` works. Control characters are not among them: CR/LF is refused.
+_NUMBER_SEPARATORS = str.maketrans("", "", " -().\u00a0")
+
+
+def _without_separators(value: object) -> object:
+    return value.translate(_NUMBER_SEPARATORS) if isinstance(value, str) else value
+
+
 def _plain_text(field_name: str, value: object, max_length: int = 80) -> str:
     if not isinstance(value, str) or _CONTROL_RE.search(value) or not value or len(value) > max_length:
         raise ValidationError(field_name, f"{value!r} must be 1-{max_length} printable characters")
@@ -180,7 +189,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-class _Result:
+class _Result(dict):  # a real dict: JsonResponse checks isinstance(data, dict)
+    """A frozen, typed result that is also the plain dict of its JSON form.
+
+    The guide's click-to-call example returns ``JsonResponse(api.originate_call(...))``; being a
+    dict makes that (and ``json.dumps``) work, while attributes stay typed.
+    """
+
+    def __post_init__(self) -> None:
+        dict.update(self, self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(self)
 
@@ -523,7 +541,7 @@ class AsteriskRealtimeAPI:
         such sessions, files 19 and 24) and waits for the OriginateResponse of this ActionID.
         """
         endpoint = _require("from_endpoint", from_endpoint, ENDPOINT_RE, "endpoint id")
-        number = _require("to_number", to_number, NUMBER_RE, "number to dial")
+        number = _require("to_number", _without_separators(to_number), NUMBER_RE, "number to dial")
         dial_context = _require("context", context or self.outbound_context, CONTEXT_RE, "dialplan context")
         ring_seconds = _positive_seconds("timeout", self.originate_timeout if timeout is None else timeout)
         chosen_channel_id = (
