@@ -143,10 +143,6 @@ def test_originate_sends_the_documented_headers(api: AsteriskRealtimeAPI, fake_a
     assert_json(result)
 
 
-@pytest.mark.parametrize(
-    ("endpoint", "outcome", "reason", "answered"),
-    [("1001", "answered", 4, True), ("1002", "failed", 0, False), ("1005", "no_answer", 3, False)],
-)
 @pytest.mark.parametrize("typed", ["+7 (495) 123-45-67", "8 495 123 45 67", "+7.495.123.45.67"])
 def test_originate_drops_the_separators_people_type(
     api: AsteriskRealtimeAPI, fake_ami: FakeAMIHandle, typed: str
@@ -166,6 +162,10 @@ def test_results_are_plain_dicts_of_their_json_form(api: AsteriskRealtimeAPI) ->
     assert result["channel_id"] == result.channel_id == "5b0e8f2c-3d47-4a9e-b1c6-8e2d9f0a7c41"
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "outcome", "reason", "answered"),
+    [("1001", "answered", 4, True), ("1002", "failed", 0, False), ("1005", "no_answer", 3, False)],
+)
 def test_originate_wait_maps_the_originate_response(
     api: AsteriskRealtimeAPI, fake_ami: FakeAMIHandle, endpoint: str, outcome: str, reason: int, answered: bool
 ) -> None:
