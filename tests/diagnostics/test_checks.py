@@ -18,6 +18,7 @@ from voip.diagnostics.checks import (
 )
 from voip.provisioning.models import InternalNumber
 from voip.realtime.models import PsAor, PsAuth, PsEndpoint, PsTransport
+from voip.realtime.router import realtime_db_alias
 
 BOTH = pytest.mark.django_db(databases=["default", "asterisk"])
 # Writes on both aliases: with SQLite (Option A, one shared-cache test database) only one connection may
@@ -83,7 +84,7 @@ def _postgres_only():
 @BOTH
 def test_missing_column_is_reported_postgres():
     _postgres_only()
-    with connections["asterisk"].cursor() as cursor:
+    with connections[realtime_db_alias()].cursor() as cursor:  # the test transaction's connection
         cursor.execute("ALTER TABLE ps_endpoints DROP COLUMN callerid")
         cursor.execute("DROP TABLE ps_domain_aliases")
     found = lines(check_schema())
@@ -94,7 +95,7 @@ def test_missing_column_is_reported_postgres():
 @BOTH
 def test_type_and_nullability_mismatch_postgres():
     _postgres_only()
-    with connections["asterisk"].cursor() as cursor:
+    with connections[realtime_db_alias()].cursor() as cursor:  # the test transaction's connection
         cursor.execute("ALTER TABLE ps_endpoints ALTER COLUMN callerid TYPE varchar(20)")
         cursor.execute("ALTER TABLE ps_aors ALTER COLUMN contact SET NOT NULL")
     found = lines(check_schema())
@@ -135,6 +136,22 @@ def test_rows_broken_references():
     assert any(line.startswith("✗ Extension 2000 of user alice is endpoint alice-phone") for line in found)
     assert any(line.startswith("⚠ Extension 1003 of user bob has no endpoint row 1003") for line in found)
     assert not any(line.startswith("✓") for line in found)
+
+
+@BOTH_COMMIT
+def test_disabled_extension_is_not_reported_as_broken():
+    """A disabled extension's AOR has max_contacts=0 on purpose; one that still registers is not."""
+    from voip.provisioning.services import create_transports, disable_extension, provision_extension
+
+    create_transports()
+    alice = get_user_model().objects.create_user("alice", first_name="Alice")
+    bob = get_user_model().objects.create_user("bob", first_name="Bob")
+    provision_extension(alice)
+    bob_number = provision_extension(bob).endpoint_id
+    disable_extension(alice)
+    assert lines(check_rows()) == ["✓ Realtime rows consistent (2 endpoints)"]
+    InternalNumber.objects.filter(user=bob).update(is_active=False)  # marked disabled, AOR left open
+    assert lines(check_rows())[0].startswith(f"⚠ Extension {bob_number} is disabled but its AOR still accepts")
 
 
 def test_privileges_from_recorded_listcommands_of_restricted_user(asterisk_facts_dir):

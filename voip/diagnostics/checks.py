@@ -240,6 +240,9 @@ def check_rows(alias: str | None = None) -> list[CheckResult]:
     aors = dict(PsAor.objects.using(alias).values_list("id", "max_contacts"))
     transports = set(PsTransport.objects.using(alias).values_list("id", flat=True))
     numbers = list(InternalNumber.objects.using("default").values_list("number", "endpoint_id", "user__username"))
+    # Disabling an extension sets its AOR's max_contacts to 0 on purpose (voip.provisioning).
+    inactive = InternalNumber.objects.using("default").filter(is_active=False)
+    disabled = set(inactive.values_list("endpoint_id", flat=True))
 
     results: list[CheckResult] = []
     broken: list[CheckResult] = []
@@ -280,7 +283,16 @@ def check_rows(alias: str | None = None) -> list[CheckResult]:
             _("set max_contacts to 1 or more"),
         )
         for aor_id, max_c in sorted(aors.items())
-        if aor_id in used_aors and not max_c
+        if aor_id in used_aors and not max_c and aor_id not in disabled
+    ]
+    zero += [
+        _warn(
+            _("Extension %(a)s is disabled but its AOR still accepts registrations (max_contacts=%(m)s)")
+            % {"a": aor_id, "m": aors[aor_id]},
+            _("disable it again from the admin or with the provisioning service"),
+        )
+        for aor_id in sorted(disabled)
+        if aors.get(aor_id)
     ]
     endpoint_ids = {row[0] for row in endpoints}
     by_number = {number: (endpoint_id, username) for number, endpoint_id, username in numbers}
