@@ -132,3 +132,19 @@ def test_close_stale_calls(agents) -> None:
     closed = services.close_stale_calls(set())
     call = CallLog.objects.get()
     assert closed == ["1795814482.7"] and call.disposition == "answered" and call.ended_at is not None
+
+
+@pytest.mark.django_db
+def test_directory_learns_a_new_agent_within_the_miss_refresh_interval(monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    directory = services.DbDirectory(ttl=30.0, miss_refresh_interval=2.0)
+    assert directory.agent_for_extension("1007") is None  # loads: nobody has 1007 yet
+    user = get_user_model().objects.create_user("newbie", first_name="New", last_name="Agent")
+    InternalNumber.objects.create(user=user, number="1007", endpoint_id="1007")
+    clock[0] += 1.0
+    assert directory.agent_for_extension("1007") is None  # a miss right after a load does not reload
+    clock[0] += 1.5
+    agent = directory.agent_for_extension("1007")  # 2.5 s after the load: the miss reloads
+    assert agent is not None and agent.user_id == user.pk and agent.name == "New Agent"
+    assert directory.extension_for_endpoint("1007") == "1007"

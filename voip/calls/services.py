@@ -56,8 +56,11 @@ class DbDirectory:
     """Extensions and agents from ``InternalNumber`` (cached, refreshed every ``ttl`` seconds)
     and click-to-call originations from ``PendingOrigination``."""
 
-    def __init__(self, ttl: float = 30.0) -> None:
+    def __init__(self, ttl: float = 30.0, miss_refresh_interval: float = 2.0) -> None:
         self.ttl = ttl
+        # An unknown number may be an agent provisioned since the last load: reload early, but at
+        # most this often, since every outside caller is a miss too.
+        self.miss_refresh_interval = miss_refresh_interval
         self._loaded_at = -1e9
         self._agents: dict[str, AgentRef] = {}
         self._endpoints: dict[str, str] = {}
@@ -74,21 +77,24 @@ class DbDirectory:
         self._agents, self._endpoints = agents, endpoints
         self._loaded_at = time.monotonic()
 
-    def _fresh(self) -> None:
-        if time.monotonic() - self._loaded_at > self.ttl:
+    def _lookup(self, table: str, key: str) -> Any:
+        age = time.monotonic() - self._loaded_at
+        if age > self.ttl:
             self.refresh()
+        found = getattr(self, table).get(key)
+        if found is None and self.ttl >= age > self.miss_refresh_interval:
+            self.refresh()
+            found = getattr(self, table).get(key)
+        return found
 
     def is_our_extension(self, number: str) -> bool:
-        self._fresh()
-        return number in self._agents
+        return self._lookup("_agents", number) is not None
 
     def agent_for_extension(self, extension: str) -> AgentRef | None:
-        self._fresh()
-        return self._agents.get(extension)
+        return self._lookup("_agents", extension)
 
     def extension_for_endpoint(self, endpoint: str) -> str | None:
-        self._fresh()
-        return self._endpoints.get(endpoint)
+        return self._lookup("_endpoints", endpoint)
 
     def origination(self, *, channel_id: str | None = None, action_id: str | None = None) -> Origination | None:
         if not channel_id and not action_id:
