@@ -166,6 +166,15 @@ def test_manager_conf_least_privilege(ami_settings, pg_db):
     assert "all" not in read and "all" not in write
     assert write == set(WRITE_CLASSES) and read == set(READ_CLASSES)
     assert "config" not in write  # UpdateConfig would let the CRM rewrite any Asterisk file
+    # The listener needs VarSet MIXMONITOR_FILENAME (class dialplan), not its Newexten flood.
+    assert "dialplan" in read and user.getall("eventfilter") == ["!Event: Newexten"]
+    assert general.get("timestampevents") == "yes"
+
+
+def test_listener_reads_only_classes_the_generated_user_has():
+    from voip.calls.listener import LISTENER_EVENTS
+
+    assert set(LISTENER_EVENTS.split(",")) <= set(READ_CLASSES)
 
 
 def test_write_classes_cover_every_action_and_none_is_superfluous():

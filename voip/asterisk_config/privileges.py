@@ -55,8 +55,14 @@ WRITE_CLASSES: tuple[str, ...] = ("system", "call", "originate", "agent", "comma
 # Events the product consumes (Privilege header of each event in the transcripts):
 # system: ContactStatus, PeerStatus, FullyBooted, Reload; call: Newchannel, Hangup, Dial*, Bridge*,
 # DeviceStateChange, OriginateResponse, MixMonitor*; agent: QueueMember*, QueueCaller*, Agent*;
-# cdr: Cdr. Not ``dialplan`` (VarSet/Newexten flood) nor ``security``.
-READ_CLASSES: tuple[str, ...] = ("system", "call", "agent", "cdr")
+# cdr: Cdr; dialplan: VarSet MIXMONITOR_FILENAME, the only event naming a recording's file
+# (MixMonitorStart carries no file name, transcript 15). The dialplan class's Newexten flood is
+# cut by the user's ``eventfilter = !Event: Newexten`` (MANAGER_EVENT_FILTERS). Not ``security``.
+READ_CLASSES: tuple[str, ...] = ("system", "call", "agent", "cdr", "dialplan")
+
+# Per-user blacklist filters ("!" prefix: with black filters only, every other event passes;
+# Asterisk's configs/samples/manager.conf.sample). Regexes run over the whole event text.
+MANAGER_EVENT_FILTERS: tuple[str, ...] = ("!Event: Newexten",)
 
 
 def action_allowed(need: AmiActionNeed, classes: set[str] | frozenset[str] | tuple[str, ...]) -> bool:

@@ -21,7 +21,7 @@ from django.template import Context, Engine
 
 from voip.realtime.router import realtime_db_alias
 
-from .privileges import READ_CLASSES, WRITE_CLASSES
+from .privileges import MANAGER_EVENT_FILTERS, READ_CLASSES, WRITE_CLASSES
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -205,6 +205,7 @@ def build_context() -> dict[str, Any]:
             "secret": _value(secret, "ASTERISK_AMI_SECRET"),
             "permits": [_permit(p) for p in permits],
             "read": ",".join(READ_CLASSES),
+            "event_filters": MANAGER_EVENT_FILTERS,
             "write": ",".join(WRITE_CLASSES),
         },
         "contexts": contexts,
