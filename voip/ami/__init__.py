@@ -7,7 +7,7 @@
 """
 
 from .aio import AsyncAMIClient, EventStream, backoff_delay
-from .client import AMIClient, events_header, raise_for_response
+from .client import AMIClient
 from .errors import (
     AMIActionError,
     AMIAuthenticationError,
@@ -29,6 +29,7 @@ from .protocol import (
     challenge_key,
     serialize_action,
 )
+from .session import events_header, raise_for_response
 
 __all__ = [
     "MAX_HEADERS",

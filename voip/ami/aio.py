@@ -23,16 +23,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .client import ActionIdGenerator, AuthMethod, Headers, events_header, raise_for_response
 from .errors import (
     AMIActionError,
     AMIAuthenticationError,
     AMIConnectionClosed,
     AMIConnectionError,
-    AMIPermissionDenied,
     AMITimeoutError,
 )
-from .protocol import AMIParser, EventListCollector, EventListResult, Message, challenge_key, serialize_action
+from .protocol import AMIParser, EventListCollector, EventListResult, Message, serialize_action
+from .session import (
+    CHALLENGE_HEADERS,
+    ActionIdGenerator,
+    AuthMethod,
+    Headers,
+    command_output,
+    events_header,
+    login_headers,
+    md5_key_from_challenge,
+    raise_for_login,
+    raise_for_response,
+)
 
 __all__ = ["AsyncAMIClient", "EventFilter", "EventHandler", "EventStream", "backoff_delay"]
 
@@ -242,28 +252,13 @@ class AsyncAMIClient:
         self._reader_task = asyncio.ensure_future(self._read_loop(parser, early))
 
     async def _login(self) -> None:
-        headers: list[tuple[str, Any]] = [("Username", self.username)]
+        md5_key = None
         if self.auth == "md5":
-            challenge = await self.send_action("Challenge", [("AuthType", "MD5")], raise_on_error=False)
-            if challenge.is_error or not challenge.get("Challenge"):
-                raise AMIAuthenticationError(
-                    self.host,
-                    self.port,
-                    f"MD5 challenge refused: {(challenge.message or '').strip()}",
-                    response=challenge,
-                )
-            headers += [("AuthType", "MD5"), ("Key", challenge_key(challenge["Challenge"], self.secret))]
-        else:
-            headers.append(("Secret", self.secret))
-        headers.append(("Events", self.events_mask))
+            challenge = await self.send_action("Challenge", CHALLENGE_HEADERS, raise_on_error=False)
+            md5_key = md5_key_from_challenge(challenge, self.secret, self.host, self.port)
+        headers = login_headers(self.username, self.secret, self.events_mask, md5_key)
         response = await self.send_action("Login", headers, raise_on_error=False, timeout=self.connect_timeout)
-        if response.is_error:
-            raise AMIAuthenticationError(
-                self.host,
-                self.port,
-                f"login as {self.username!r} refused: {(response.message or '').strip()}",
-                response=response,
-            )
+        raise_for_login(response, self.username, self.host, self.port)
 
     async def close(self) -> None:
         """Stop reconnecting, send Logoff (errors ignored), close the socket, end event streams."""
@@ -438,14 +433,9 @@ class AsyncAMIClient:
             ) from None
 
     async def command(self, cli: str, *, timeout: float | None = None) -> str:
+        """Run a CLI command; return its ``Output:`` lines joined with newlines."""
         response = await self.send_action("Command", [("Command", cli)], raise_on_error=False, timeout=timeout)
-        output = "\n".join(response.getall("Output"))
-        if response.is_error:
-            text = (response.message or "").strip()
-            if text.lower() == "permission denied":
-                raise AMIPermissionDenied("Command", text, response)
-            raise AMIActionError("Command", output or text, response)
-        return output
+        return command_output(response)
 
     async def ping(self, *, timeout: float | None = None) -> Message:
         return await self.send_action("Ping", timeout=timeout)

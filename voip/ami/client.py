@@ -11,68 +11,34 @@ responses to ActionIDs nobody waits for any more (after a timeout) are discarded
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import socket
 import time
-import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal
 
-from .errors import (
-    AMIActionError,
-    AMIAuthenticationError,
-    AMIConnectionClosed,
-    AMIConnectionError,
-    AMIPermissionDenied,
-    AMITimeoutError,
+from .errors import AMIConnectionClosed, AMIConnectionError, AMITimeoutError
+from .protocol import AMIParser, EventListCollector, EventListResult, Message, serialize_action
+from .session import (
+    CHALLENGE_HEADERS,
+    ActionIdGenerator,
+    AuthMethod,
+    Headers,
+    command_output,
+    events_header,
+    login_headers,
+    md5_key_from_challenge,
+    raise_for_login,
+    raise_for_response,
 )
-from .protocol import AMIParser, EventListCollector, EventListResult, Message, challenge_key, serialize_action
 
 __all__ = ["AMIClient", "ActionIdGenerator", "AuthMethod", "Headers", "events_header", "raise_for_response"]
 
 logger = logging.getLogger(__name__)
 
-AuthMethod = Literal["plain", "md5"]
-Headers = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
 MAX_QUEUED_EVENTS = 100_000
 _RECV_SIZE = 65536
-
-
-class ActionIdGenerator:
-    """``<random prefix>-<n>``: unique per client and across processes sharing one Asterisk."""
-
-    def __init__(self, prefix: str | None = None) -> None:
-        self.prefix = prefix or f"dar-{uuid.uuid4().hex[:12]}"
-        self._counter = itertools.count(1)
-
-    def __call__(self) -> str:
-        return f"{self.prefix}-{next(self._counter)}"
-
-
-def events_header(events: str | bool) -> str:
-    """Value of the Login ``Events:`` header: True -> ``on``, False -> ``off``, str as given."""
-    if events is True:
-        return "on"
-    if events is False:
-        return "off"
-    return events
-
-
-def raise_for_response(action: str, response: Message) -> Message:
-    """Raise :class:`AMIActionError` (or :class:`AMIPermissionDenied`) for an error response."""
-    if response.is_error:
-        text = (response.message or "").strip()
-        if text.lower() == "permission denied":
-            raise AMIPermissionDenied(action, text, response)
-        raise AMIActionError(action, text, response)
-    return response
-
-
-def _is_auth_failure(response: Message) -> bool:
-    return response.is_error
 
 
 class AMIClient:
@@ -155,27 +121,14 @@ class AMIClient:
         self.ami_version = self._parser.ami_version
 
     def _login(self, deadline: float) -> None:
-        headers: list[tuple[str, Any]] = [("Username", self.username)]
+        md5_key = None
         if self.auth == "md5":
-            challenge = self._request("Challenge", [("AuthType", "MD5")], deadline)
-            if challenge.is_error or not challenge.get("Challenge"):
-                raise AMIAuthenticationError(
-                    self.host,
-                    self.port,
-                    f"MD5 challenge refused: {(challenge.message or '').strip()}",
-                    response=challenge,
-                )
-            headers += [("AuthType", "MD5"), ("Key", challenge_key(challenge["Challenge"], self.secret))]
-        else:
-            headers.append(("Secret", self.secret))
-        headers.append(("Events", events_header(self.events)))
-        response = self._request("Login", headers, deadline)
-        if _is_auth_failure(response):
-            text = (response.message or "").strip()
+            challenge = self._request("Challenge", CHALLENGE_HEADERS, deadline)
+            md5_key = md5_key_from_challenge(challenge, self.secret, self.host, self.port)
+        response = self._request("Login", login_headers(self.username, self.secret, self.events, md5_key), deadline)
+        if response.is_error:
             self._drop_socket()  # Asterisk closes after a failed login anyway
-            raise AMIAuthenticationError(
-                self.host, self.port, f"login as {self.username!r} refused: {text}", response=response
-            )
+        raise_for_login(response, self.username, self.host, self.port)
         self._logged_in = True
 
     def close(self) -> None:
@@ -299,15 +252,7 @@ class AMIClient:
 
     def command(self, cli: str, *, timeout: float | None = None) -> str:
         """Run a CLI command; return its ``Output:`` lines joined with newlines."""
-        response = self.send_action("Command", [("Command", cli)], raise_on_error=False, timeout=timeout)
-        output = "\n".join(response.getall("Output"))
-        if response.is_error:
-            # A CLI error still says "Command output follows"; the output is the reason.
-            text = output or (response.message or "").strip()
-            if (response.message or "").strip().lower() == "permission denied":
-                raise AMIPermissionDenied("Command", "Permission denied", response)
-            raise AMIActionError("Command", text, response)
-        return output
+        return command_output(self.send_action("Command", [("Command", cli)], raise_on_error=False, timeout=timeout))
 
     def ping(self, *, timeout: float | None = None) -> Message:
         return self.send_action("Ping", timeout=timeout)

@@ -36,9 +36,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from voip.ami.client import AMIClient, raise_for_response
+from voip.ami.client import AMIClient
 from voip.ami.errors import AMIError, AMITimeoutError
 from voip.ami.protocol import EventListResult, Message
+from voip.ami.session import raise_for_response
 from voip.backends import ValidationError
 
 __all__ = [
