@@ -49,7 +49,10 @@ class CheckResult:
 
     def line(self) -> str:
         text = f"{self.symbol} {self.message}"
-        return f"{text} — {_('hint')}: {self.hint}" if self.hint else text
+        if not self.hint:
+            return text
+        label = _("hint")  # outside the f-string, where makemessages can find it
+        return f"{text} — {label}: {self.hint}"
 
 
 def _ok(message: str) -> CheckResult:
