@@ -35,3 +35,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         for connection in connections.all(initialized_only=True):
             connection.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A local TCP port nobody listens on (connecting is refused at once)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def asterisk_at(settings):
+    """Point settings.VOIP's Asterisk entry at other AMI options."""
+
+    def point(options: dict) -> None:
+        entry = dict(settings.VOIP[0])
+        entry["OPTIONS"] = {**entry["OPTIONS"], **options}
+        settings.VOIP = [entry, *settings.VOIP[1:]]
+
+    return point

@@ -17,7 +17,6 @@ import pytest
 from crm.models import Company, Contact
 from tests.ami import transcripts as tr
 from tests.calls.ui_support import make_agent, voip_settings
-from tests.fixtures_ami import fake_ami, fake_ami_factory  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "asterisk"])]
 
@@ -93,7 +92,7 @@ class ListenerThread:
 
 
 @pytest.fixture
-def telephony(settings, fake_ami_factory):  # noqa: F811
+def telephony(settings, fake_ami_factory):
     # The agent answers the Originate only after a moment, as a person does (OriginateResponse late).
     handle = fake_ami_factory(originate_delay=0.4)
     settings.VOIP = voip_settings(handle.ami_options())

@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.calls.ui_support import make_agent, make_user, voip_settings
-from tests.fixtures_ami import fake_ami, fake_ami_factory  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ def _clean_cache():
 
 
 @pytest.fixture
-def ami_settings(settings, fake_ami):  # noqa: F811
+def ami_settings(settings, fake_ami):
     settings.VOIP = voip_settings(fake_ami.ami_options())
     settings.VOIP_CALLS = {
         **settings.VOIP_CALLS,
@@ -83,7 +82,7 @@ def test_endpoint_parameter_from_client_is_ignored(client, ami_settings):
     assert originate.get("Channel") == "PJSIP/1001"
 
 
-def test_outbound_context_comes_from_settings(client, settings, fake_ami):  # noqa: F811
+def test_outbound_context_comes_from_settings(client, settings, fake_ami):
     settings.VOIP = voip_settings(fake_ami.ami_options(OUTBOUND_CONTEXT="trunk-out"))
     client.force_login(make_agent())
     assert post(client, "+74951234567").status_code == 200
@@ -267,7 +266,7 @@ def test_ami_down_is_a_503_not_a_500(client, settings):
     assert response.json()["code"] == "ami_unavailable"
 
 
-def test_ami_refusal_is_reported(client, settings, fake_ami):  # noqa: F811
+def test_ami_refusal_is_reported(client, settings, fake_ami):
     # The crm AMI user (write=call only in the recording's manager.conf) may Originate; a user
     # without 'originate' gets Asterisk's "Permission denied".
     from tests.ami.fake_server import AMIUser
@@ -282,20 +281,29 @@ def test_ami_refusal_is_reported(client, settings, fake_ami):  # noqa: F811
     assert "Permission denied" in response.json()["error"]
 
 
-def test_register_origination_is_told_about_the_call(client, ami_settings, monkeypatch):
-    seen = []
+def test_origination_is_recorded_before_the_originate_is_sent(client, ami_settings, fake_ami, monkeypatch):
+    """A failing Originate is answered within milliseconds by an OriginateResponse that carries only
+    the ActionID (transcript 13): the listener must already know whose call it is."""
+    from voip.backends.asteriskbackend import AsteriskRealtimeAPI
+    from voip.calls.models import PendingOrigination
 
-    def fake_register(user, channel_id, action_id, dialled):
-        seen.append((user.username, channel_id, action_id, dialled))
+    recorded_at_send = []
+    real_originate = AsteriskRealtimeAPI.originate_call
 
-    import types
+    def originate_spy(self, *args, **kwargs):
+        recorded_at_send.append(
+            PendingOrigination.objects.filter(channel_id=kwargs["channel_id"], action_id=kwargs["action_id"]).exists()
+        )
+        return real_originate(self, *args, **kwargs)
 
-    fake_services = types.ModuleType("voip.calls.services")
-    fake_services.register_origination = fake_register
-    monkeypatch.setitem(__import__("sys").modules, "voip.calls.services", fake_services)
+    monkeypatch.setattr(AsteriskRealtimeAPI, "originate_call", originate_spy)
     client.force_login(make_agent())
     data = post(client, "+74951234567").json()
-    assert seen == [("alice", data["channel_id"], data["action_id"], "+74951234567")]
+    assert recorded_at_send == [True]
+    pending = PendingOrigination.objects.get(channel_id=data["channel_id"])
+    assert (pending.action_id, pending.user.username, pending.dialled) == (data["action_id"], "alice", "+74951234567")
+    [originate] = [a for a in fake_ami.server.actions if a.get("Action") == "Originate"]
+    assert (originate.get("ActionID"), originate.get("ChannelId")) == (data["action_id"], data["channel_id"])
 
 
 def test_response_is_json_per_contract(client, ami_settings):

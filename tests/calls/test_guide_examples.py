@@ -17,7 +17,6 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from tests.calls.ui_support import make_agent, voip_settings
-from tests.fixtures_ami import fake_ami, fake_ami_factory  # noqa: F401  (fixtures)
 from voip.backends.asteriskbackend import AsteriskRealtimeAPI
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +32,7 @@ def actions_named(server, name: str) -> list:
 
 
 @pytest.fixture
-def guide_settings(settings, fake_ami):  # noqa: F811
+def guide_settings(settings, fake_ami):
     settings.VOIP = voip_settings(fake_ami.ami_options())
     return fake_ami
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-
-from tests.fixtures_ami import fake_ami, fake_ami_factory  # noqa: F401  fixtures used by these tests
 
 
 def _databases() -> list[str]:
@@ -47,14 +44,6 @@ def make_user(db: None) -> Callable[..., Any]:
         return get_user_model().objects.create(username=username, **fields)
 
     return make
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A local TCP port nobody listens on (bound then closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -194,9 +194,9 @@ class AMIClient:
             self._receive(deadline, waiting_for)
         return self._inbox.popleft()
 
-    def _request(self, action: str, headers: Headers, deadline: float) -> Message:
+    def _request(self, action: str, headers: Headers, deadline: float, action_id: str | None = None) -> Message:
         """Send one action and return its response (no error mapping)."""
-        action_id = self._next_action_id()
+        action_id = action_id or self._next_action_id()
         self._send(serialize_action(action, headers, action_id), deadline)
         while True:
             message = self._next_message(deadline, f"the {action} response")
@@ -221,9 +221,14 @@ class AMIClient:
         *,
         raise_on_error: bool = True,
         timeout: float | None = None,
+        action_id: str | None = None,
     ) -> Message:
-        """Send an action, return its response; events arriving meanwhile are queued."""
-        response = self._request(action, headers, self._deadline(timeout))
+        """Send an action, return its response; events arriving meanwhile are queued.
+
+        ``action_id`` lets a caller pick the ActionID beforehand (e.g. to record it before the
+        action's events can arrive); by default the client generates a unique one.
+        """
+        response = self._request(action, headers, self._deadline(timeout), action_id)
         return raise_for_response(action, response) if raise_on_error else response
 
     def send_list_action(

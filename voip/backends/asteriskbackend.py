@@ -533,6 +533,7 @@ class AsteriskRealtimeAPI:
         wait_timeout: float | None = None,
         channel_id: str | None = None,
         account_code: str | None = None,
+        action_id: str | None = None,
     ) -> OriginateResult:
         """Ring ``PJSIP/<from_endpoint>``; when answered, dial ``to_number`` in ``context``.
 
@@ -540,6 +541,8 @@ class AsteriskRealtimeAPI:
         ChannelId (the Uniqueid the first leg will have, file 24). With ``wait=True`` the
         connection logs in with ``Events: call`` (OriginateResponse is only delivered to
         such sessions, files 19 and 24) and waits for the OriginateResponse of this ActionID.
+        ``channel_id`` and ``action_id`` may be chosen by the caller, so it can record them before
+        Asterisk's first event about the call (a failing Originate answers within milliseconds).
         """
         endpoint = _require("from_endpoint", from_endpoint, ENDPOINT_RE, "endpoint id")
         number = _require("to_number", _without_separators(to_number), NUMBER_RE, "number to dial")
@@ -566,8 +569,9 @@ class AsteriskRealtimeAPI:
         wait_seconds = (
             _positive_seconds("wait_timeout", wait_timeout) if wait_timeout is not None else ring_seconds + 10
         )
+        chosen_action_id = None if action_id is None else _require("action_id", action_id, CHANNEL_ID_RE, "action id")
         with self._client(events="call" if wait else False) as client:
-            response = client.send_action("Originate", headers)
+            response = client.send_action("Originate", headers, action_id=chosen_action_id)
             action_id = response.action_id or ""
             result = OriginateResult(
                 action_id=action_id,

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from crm.phones import to_e164, to_national
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
+from voip.calls.services import register_origination
 from voip.provisioning.models import InternalNumber
 from voip.ratelimit import hit
 
@@ -139,32 +140,18 @@ def caller_id(user: AbstractBaseUser, extension: str) -> str:
     return f'"{name}" <{extension}>'
 
 
-def _register_origination(user: AbstractBaseUser, channel_id: str, action_id: str, dialled: str) -> None:
-    """Tell the call tracker which agent this ChannelId belongs to (``voip.calls.services``)."""
-    try:
-        from voip.calls.services import register_origination
-    except ImportError:  # the tracker attributes the call from the OriginateResponse instead
-        logger.debug("voip.calls.services.register_origination is not available")
-        return
-    try:
-        register_origination(user, channel_id, action_id, dialled)
-    except Exception:  # the call is already queued: never turn that into an error page
-        logger.exception("register_origination failed for channel %s", channel_id)
-
-
-def _result_value(result: Any, name: str) -> str:
-    if isinstance(result, dict):
-        return str(result.get(name) or "")
-    return str(getattr(result, name, "") or "")
-
-
 def place_call(user: AbstractBaseUser, raw_number: str) -> PlacedCall:
     """Originate a call from ``user``'s own extension to ``raw_number``. Raises ClickToCallError."""
     extension = active_extension(user)
     target = dial_target(raw_number, own_extension=extension.number)
     options = asterisk_options()
     context = options.get("OUTBOUND_CONTEXT") or options.get("CONTEXT") or None
+    # Both ids are chosen here and recorded before the Originate is sent: Asterisk's answer to a
+    # failing Originate (an OriginateResponse carrying only the ActionID) can come within
+    # milliseconds, and the listener must already know which agent it belongs to.
     channel_id = str(uuid.uuid4())
+    action_id = f"c2c-{uuid.uuid4().hex}"
+    register_origination(user, channel_id, action_id, target.dialled)
 
     from voip.backends.asteriskbackend import AsteriskRealtimeAPI
 
@@ -176,6 +163,7 @@ def place_call(user: AbstractBaseUser, raw_number: str) -> PlacedCall:
             callerid=caller_id(user, extension.number),
             context=context,
             channel_id=channel_id,
+            action_id=action_id,
         )
     except AMIConnectionError as exc:
         logger.warning("Click-to-call: AMI unreachable: %s", exc)
@@ -193,13 +181,7 @@ def place_call(user: AbstractBaseUser, raw_number: str) -> PlacedCall:
     except AMIError as exc:
         logger.warning("Click-to-call: AMI error: %s", exc)
         raise ClickToCallError("ami_error", _("The phone system did not accept the call."), 502) from exc
-    placed = PlacedCall(
-        channel_id=_result_value(result, "channel_id") or channel_id,
-        action_id=_result_value(result, "action_id"),
-        dialled=target.dialled,
-    )
-    _register_origination(user, placed.channel_id, placed.action_id, placed.dialled)
-    return placed
+    return PlacedCall(channel_id=result.channel_id, action_id=result.action_id, dialled=target.dialled)
 
 
 def _error(code: str, message: str, status: int, **headers: str) -> JsonResponse:
