@@ -33,35 +33,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-class RealtimeModelAdmin(admin.ModelAdmin):
-    """Admin of a realtime table that PBX admins edit directly (transports, identify, dialplan, queues).
-
-    The admin saves inside ``transaction.atomic(using=<realtime alias>)`` and writes its LogEntry to
-    ``default`` meanwhile. With one SQLite file behind both aliases (Option A) the second writer would
-    wait for the first and fail ("database is locked"), so history entries are written once the
-    realtime transaction has committed.
-    """
-
-    def _after_realtime_commit(self, write: Any) -> None:
-        from django.db import transaction
-
-        from voip.realtime.router import realtime_db_alias
-
-        transaction.on_commit(write, using=realtime_db_alias())
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> None:
-        self._after_realtime_commit(lambda: super(RealtimeModelAdmin, self).log_addition(request, obj, message))
-
-    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> None:
-        self._after_realtime_commit(lambda: super(RealtimeModelAdmin, self).log_change(request, obj, message))
-
-    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:
-        from django.contrib.admin.models import DELETION, LogEntry
-
-        objects = list(queryset)  # the rows are gone by the time the entries are written
-        user_id = request.user.pk
-        self._after_realtime_commit(
-            lambda: LogEntry.objects.log_actions(user_id=user_id, queryset=objects, action_flag=DELETION)
-        )

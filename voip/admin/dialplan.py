@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from voip.realtime.escaping import decode_realtime_value, encode_realtime_value
 from voip.realtime.models import Extension
 
-from .common import RealtimeModelAdmin
-
 
 class ExtensionForm(forms.ModelForm):
     class Meta:
@@ -34,7 +32,7 @@ class ExtensionForm(forms.ModelForm):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(RealtimeModelAdmin):
+class ExtensionAdmin(admin.ModelAdmin):
     form = ExtensionForm
     list_display = ("context", "exten", "priority", "app", "decoded_appdata")
     list_filter = ("context",)

@@ -16,7 +16,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +35,7 @@ from .registration import (
     registration_status,
     user_endpoint_ids,
 )
+from .users import new_passwords_page
 
 logger = logging.getLogger(__name__)
 
@@ -227,19 +227,7 @@ class EndpointAdmin(ProvisioningPermissionsMixin, admin.ModelAdmin):
                 )
         if not new:
             return None
-        # Rendered directly, never put into messages/session: shown once, not stored anywhere.
-        response = TemplateResponse(
-            request,
-            "voip/admin/new_passwords.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("New SIP passwords"),
-                "passwords": new,
-                "opts": self.model._meta,
-            },
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        return new_passwords_page(request, self, new)
 
     @admin.action(description=_("Disable"), permissions=["provision"])
     def disable_extensions(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> None:

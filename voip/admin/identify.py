@@ -6,11 +6,9 @@ from django.contrib import admin
 
 from voip.realtime.models import PsEndpointIdIp
 
-from .common import RealtimeModelAdmin
-
 
 @admin.register(PsEndpointIdIp)
-class IdentifyAdmin(RealtimeModelAdmin):
+class IdentifyAdmin(admin.ModelAdmin):
     list_display = ("id", "endpoint", "match")
     search_fields = ("id", "endpoint", "match")
     list_per_page = 100

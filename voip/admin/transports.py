@@ -6,11 +6,9 @@ from django.contrib import admin
 
 from voip.realtime.models import PsTransport
 
-from .common import RealtimeModelAdmin
-
 
 @admin.register(PsTransport)
-class TransportAdmin(RealtimeModelAdmin):
+class TransportAdmin(admin.ModelAdmin):
     list_display = ("id", "protocol", "bind", "external_media_address", "external_signaling_address")
     search_fields = ("id", "bind")
     list_per_page = 100

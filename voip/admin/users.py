@@ -1,0 +1,77 @@
+"""Users: each one's extension, and "Give an extension" for PBX admins (the provisioning service)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from voip.provisioning import services
+from voip.provisioning.errors import ProvisioningError
+
+from .common import ProvisioningPermissionsMixin
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+
+def new_passwords_page(
+    request: HttpRequest, model_admin: admin.ModelAdmin, rows: list[tuple[str, str]]
+) -> HttpResponse:
+    """The one page a new SIP password is shown on: rendered directly, never stored or cached."""
+    response = TemplateResponse(
+        request,
+        "voip/admin/new_passwords.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": gettext("New SIP passwords"),
+            "passwords": rows,
+            "opts": model_admin.model._meta,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class UserWithExtensionAdmin(ProvisioningPermissionsMixin, UserAdmin):
+    list_display = (*UserAdmin.list_display, "extension")
+    list_select_related = ("internal_number",)
+    actions = ["give_extensions"]
+
+    @admin.display(description=_("extension"), ordering="internal_number__number")
+    def extension(self, user: User) -> str:
+        internal = getattr(user, "internal_number", None)
+        if internal is None:
+            return "—"
+        return internal.number if internal.is_active else gettext("%(n)s (disabled)") % {"n": internal.number}
+
+    @admin.action(description=_("Give an extension"), permissions=["provision"])
+    def give_extensions(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        created: list[tuple[str, str]] = []
+        for user in queryset.order_by("username"):
+            try:
+                result = services.provision_extension(user)
+            except ProvisioningError as exc:
+                messages.error(
+                    request, gettext("%(u)s: no extension (%(err)s)") % {"u": user.get_username(), "err": exc}
+                )
+                continue
+            if result.password is None:
+                messages.info(
+                    request,
+                    gettext("%(u)s already has extension %(n)s") % {"u": user.get_username(), "n": result.number},
+                )
+            else:
+                created.append((f"{result.number} ({user.get_username()})", result.password))
+        return new_passwords_page(request, self, created) if created else None
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithExtensionAdmin)
