@@ -48,6 +48,10 @@ def test_user_without_extension_sees_disabled_button_and_reason(client, contact)
     assert 'data-call-number="+74951234567"' not in html  # the live button is not there
     assert "disabled" in html
     assert "You have no extension yet" in html
+    # Said once for the page (each disabled button only repeats it as its tooltip).
+    listing = client.get("/crm/contacts/").content.decode()
+    assert listing.count('class="muted voip-call-why"') == 1
+    assert listing.count('title="You have no extension yet') == listing.count("disabled aria-disabled")
 
 
 def test_inactive_extension_explained(client, contact):

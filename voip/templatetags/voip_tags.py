@@ -54,6 +54,13 @@ def call_button(context: template.Context, number: str, label: str = "") -> dict
     return {"number": number or "", "label": label, "can_call": can_call and bool(number), "reason": reason}
 
 
+@register.inclusion_tag("voip/call_notice.html", takes_context=True)
+def call_notice(context: template.Context) -> dict[str, Any]:
+    """Why the page's call buttons are disabled, said once (each button carries it as a tooltip)."""
+    can_call, reason = call_ability(context.get("request"))
+    return {"reason": "" if can_call else reason}
+
+
 @register.inclusion_tag("voip/contact_call_history.html", takes_context=True)
 def contact_call_history(context: template.Context, contact, limit: int = 50) -> dict[str, Any]:
     request = context.get("request")
