@@ -49,7 +49,10 @@ def test_user_without_extension_sees_disabled_button_and_reason(client, contact)
     assert "disabled" in html
     assert "You have no extension yet" in html
     # Said once for the page (each disabled button only repeats it as its tooltip).
+    contact.mobile = "8 916 555-44-33"
+    contact.save()
     listing = client.get("/crm/contacts/").content.decode()
+    assert listing.count("disabled aria-disabled") == 2
     assert listing.count('class="muted voip-call-why"') == 1
     assert listing.count('title="You have no extension yet') == listing.count("disabled aria-disabled")
 
