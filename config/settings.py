@@ -189,7 +189,11 @@ VOIP_PROVISIONING = {
     "USER_EXTENSION_RANGE": tuple(int(x) for x in env.str("VOIP_USER_EXTENSION_RANGE", default="1000-1999").split("-")),
     "TEST_EXTENSION_START": env.int("VOIP_TEST_EXTENSION_START", default=1000),
     "ENDPOINT_CONTEXT": env.str("ASTERISK_ENDPOINT_CONTEXT", default="from-internal"),
-    "CODECS": env.list("ASTERISK_CODECS", default=["ulaw", "alaw", "g722", "opus"]),
+    # A disabled extension's endpoint is moved here: a softphone that still knows the password can
+    # send an authenticated INVITE without registering, and this context refuses every call.
+    "DISABLED_CONTEXT": env.str("ASTERISK_DISABLED_CONTEXT", default="crm-disabled"),
+    # opus needs Asterisk's separately distributed codec_opus module: add it when you have it.
+    "CODECS": env.list("ASTERISK_CODECS", default=["ulaw", "alaw", "g722"]),
     "ENDPOINT_TRANSPORT": env.str("ASTERISK_ENDPOINT_TRANSPORT", default="transport-udp"),
     "SIP_REALM": env.str("ASTERISK_SIP_REALM", default="asterisk"),
     # Off: store md5_cred only. On: also store the plaintext (auth_type=userpass).

@@ -222,6 +222,10 @@ def test_extensions_conf_uses_realtime_switch_in_endpoint_context(ami_settings, 
     # the outbound (click-to-call) context also reads the realtime table
     outbound = ami_settings.VOIP[0]["OPTIONS"]["OUTBOUND_CONTEXT"]
     assert sections[outbound].getall("switch") == ["Realtime/@extensions"]
+    # Disabled extensions' endpoints are moved to this context: it refuses every call.
+    disabled = sections[ami_settings.VOIP_PROVISIONING.get("DISABLED_CONTEXT", "crm-disabled")]
+    assert disabled.getall("exten") == ["_X.,1,Hangup(21)", "_+X.,1,Hangup(21)", "i,1,Hangup(21)"]
+    assert not disabled.getall("switch")
 
 
 @pytest.mark.parametrize(

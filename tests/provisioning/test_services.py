@@ -44,7 +44,7 @@ def test_auto_provision_endpoint_creates_a_working_extension(make_user, provisio
     assert endpoint.callerid == '"Alice Smith" <2000>'
     assert (endpoint.aors, endpoint.auth, endpoint.transport) == ("2000", "2000", "transport-udp")
     assert endpoint.context == "from-internal"
-    assert (endpoint.disallow, endpoint.allow) == ("all", "ulaw,alaw,g722,opus")
+    assert (endpoint.disallow, endpoint.allow) == ("all", "ulaw,alaw,g722")  # opus needs codec_opus: opt-in
     assert endpoint.direct_media == "no"
     assert endpoint.rtp_symmetric == endpoint.force_rport == endpoint.rewrite_contact == "yes"
     auth = rt(PsAuth).get(id="2000")
@@ -156,9 +156,12 @@ def test_disable_and_enable(make_user) -> None:
     assert rt(PsContact).filter(id="9999;@zzz").exists()
     assert InternalNumber.objects.get(user=user).is_active is False
     assert rt(PsEndpoint).filter(id=eid).exists()  # disabled, not deleted
+    # A phone that still knows the password could INVITE without registering: calls go nowhere.
+    assert rt(PsEndpoint).get(id=eid).context == "crm-disabled"
     assert services.is_extension_enabled(eid) is False
     services.enable_extension(eid)
     assert rt(PsAor).get(id=eid).max_contacts == 1
+    assert rt(PsEndpoint).get(id=eid).context == "from-internal"
     assert InternalNumber.objects.get(user=user).is_active is True
     assert services.is_extension_enabled(user) is True
 

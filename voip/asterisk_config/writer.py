@@ -209,6 +209,7 @@ def build_context() -> dict[str, Any]:
             "write": ",".join(WRITE_CLASSES),
         },
         "contexts": contexts,
+        "disabled_context": _name(prov.get("DISABLED_CONTEXT", "crm-disabled"), "ASTERISK_DISABLED_CONTEXT"),
         "extension_patterns": _extension_patterns(int(low), int(high)),
         "extension_range": f"{low}-{high}",
         "realm": _value(prov.get("SIP_REALM") or "asterisk", "ASTERISK_SIP_REALM"),

@@ -17,7 +17,8 @@ class ProvisioningSettings:
     user_extension_range: tuple[int, int] = (1000, 1999)
     test_extension_start: int = 1000
     endpoint_context: str = "from-internal"
-    codecs: tuple[str, ...] = ("ulaw", "alaw", "g722", "opus")
+    disabled_context: str = "crm-disabled"
+    codecs: tuple[str, ...] = ("ulaw", "alaw", "g722")
     endpoint_transport: str = "transport-udp"
     sip_realm: str = "asterisk"
     store_plaintext_passwords: bool = False
@@ -44,6 +45,7 @@ def provisioning_settings() -> ProvisioningSettings:
         user_extension_range=(int(low), int(high)),
         test_extension_start=int(raw.get("TEST_EXTENSION_START", defaults.test_extension_start)),
         endpoint_context=str(raw.get("ENDPOINT_CONTEXT", defaults.endpoint_context)),
+        disabled_context=str(raw.get("DISABLED_CONTEXT", defaults.disabled_context)),
         codecs=tuple(str(c).strip() for c in codecs if str(c).strip()),
         endpoint_transport=str(raw.get("ENDPOINT_TRANSPORT", defaults.endpoint_transport)),
         sip_realm=str(raw.get("SIP_REALM", defaults.sip_realm)),

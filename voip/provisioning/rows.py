@@ -38,14 +38,19 @@ def format_callerid(name: str, number: str, *, max_length: int = CALLERID_MAX_LE
     return encode_realtime_value(f"<{number}>")
 
 
-def endpoint_row(endpoint_id: str, callerid: str, conf: ProvisioningSettings, **overrides: Any) -> dict[str, Any]:
-    """Column values of the ``ps_endpoints`` row (``callerid`` already formatted)."""
+def endpoint_row(
+    endpoint_id: str, callerid: str, conf: ProvisioningSettings, *, enabled: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    """Column values of the ``ps_endpoints`` row (``callerid`` already formatted).
+
+    A disabled extension's endpoint sits in ``DISABLED_CONTEXT``, where every call is refused.
+    """
     row: dict[str, Any] = {
         "id": endpoint_id,
         "transport": encode_realtime_value(conf.endpoint_transport),
         "aors": endpoint_id,
         "auth": endpoint_id,
-        "context": encode_realtime_value(conf.endpoint_context),
+        "context": endpoint_context(conf, enabled=enabled),
         "disallow": "all",
         "allow": encode_realtime_value(",".join(conf.codecs)),
         "direct_media": "no",
@@ -56,6 +61,11 @@ def endpoint_row(endpoint_id: str, callerid: str, conf: ProvisioningSettings, **
     }
     row.update(overrides)
     return row
+
+
+def endpoint_context(conf: ProvisioningSettings, *, enabled: bool = True) -> str:
+    """The stored ``context`` of an enabled or a disabled extension's endpoint."""
+    return encode_realtime_value(conf.endpoint_context if enabled else conf.disabled_context)
 
 
 def auth_row(endpoint_id: str, password: str, conf: ProvisioningSettings) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from voip.provisioning.errors import ExtensionNotFound, NumberTaken, Provisionin
 from voip.provisioning.models import InternalNumber
 from voip.provisioning.passwords import generate_password
 from voip.provisioning.pbx import request_pjsip_reload, retry_pending_pjsip_reload
-from voip.provisioning.rows import aor_row, auth_row, endpoint_row, format_callerid
+from voip.provisioning.rows import aor_row, auth_row, endpoint_context, endpoint_row, format_callerid
 from voip.realtime.escaping import encode_realtime_value
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
 
@@ -161,7 +161,7 @@ def _delete_realtime_rows(using: str, endpoint_ids: Sequence[str]) -> None:
 def _build_rows(endpoint_id: str, name: str, password: str, conf: ProvisioningSettings, *, enabled: bool = True):
     callerid = format_callerid(name, endpoint_id)
     return (
-        endpoint_row(endpoint_id, callerid, conf),
+        endpoint_row(endpoint_id, callerid, conf, enabled=enabled),
         auth_row(endpoint_id, password, conf),
         aor_row(endpoint_id, conf, enabled=enabled),
     )
@@ -378,13 +378,17 @@ def disable_extension(target: Any) -> str:
     """Stop an extension without deleting it; returns its endpoint id.
 
     AOR ``max_contacts=0`` (Asterisk answers REGISTER with 403), its ``ps_contacts`` rows removed
-    (no calls reach the phone any more) and ``InternalNumber.is_active=False``.
+    (no calls reach the phone any more), the endpoint moved to ``DISABLED_CONTEXT`` (a phone that
+    still knows the password can INVITE without registering; that context refuses every call) and
+    ``InternalNumber.is_active=False``.
     """
+    conf = provisioning_settings()
     endpoint_id, internal = _resolve(target)
     using = realtime_write_alias()
     _require_endpoint(endpoint_id, using)
     with transaction.atomic(using="default"), transaction.atomic(using=using):
         PsAor.objects.using(using).filter(id=endpoint_id).update(max_contacts=0)
+        PsEndpoint.objects.using(using).filter(id=endpoint_id).update(context=endpoint_context(conf, enabled=False))
         PsContact.objects.using(using).filter(_contacts_of([endpoint_id])).delete()
         if internal is not None and internal.is_active:
             internal.is_active = False
@@ -394,7 +398,8 @@ def disable_extension(target: Any) -> str:
 
 
 def enable_extension(target: Any) -> str:
-    """Undo :func:`disable_extension`: registrations allowed again (MAX_CONTACTS), InternalNumber active."""
+    """Undo :func:`disable_extension`: registrations allowed again (MAX_CONTACTS), the endpoint back in
+    ENDPOINT_CONTEXT, InternalNumber active."""
     conf = provisioning_settings()
     endpoint_id, internal = _resolve(target)
     using = realtime_write_alias()
@@ -407,6 +412,7 @@ def enable_extension(target: Any) -> str:
         )
         if not updated:
             PsAor.objects.using(using).create(**aor_row(endpoint_id, conf))
+        PsEndpoint.objects.using(using).filter(id=endpoint_id).update(context=endpoint_context(conf))
         if internal is not None and not internal.is_active:
             internal.is_active = True
             internal.save(update_fields=["is_active", "updated_at"])
