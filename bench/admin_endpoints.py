@@ -23,40 +23,8 @@ import platform
 import statistics
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-
-def _server_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if url:
-        return url
-    from config.test_database import _embedded_postgres_dsn
-
-    return _embedded_postgres_dsn("postgres")
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-def _admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    with psycopg.connect(
-        host=query.get("host", parts.hostname or "") or None,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-    ) as connection:
-        connection.execute(sql)
+from _databases import scratch_databases
 
 
 def fill(count: int) -> None:
@@ -174,27 +142,8 @@ def main() -> int:
     parser.add_argument("--endpoints", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
-    server = _server_url()
-    asterisk_server = os.environ.get("BENCH_ASTERISK_DATABASE_URL", "")
-    default_name, asterisk_name = f"bench_admin_{os.getpid()}", f"bench_admin_ast_{os.getpid()}"
-    _admin_sql(server, f'CREATE DATABASE "{default_name}"')
-    if asterisk_server:
-        _admin_sql(asterisk_server, f'CREATE DATABASE "{asterisk_name}"')
-    os.environ["DATABASE_URL"] = _with_database(server, default_name)
-    os.environ["ASTERISK_DATABASE_URL"] = _with_database(asterisk_server, asterisk_name) if asterisk_server else ""
-    os.environ["ASTERISK_DB_NAME"] = ""
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    try:
-        return run(args.endpoints, args.requests, option_b=bool(asterisk_server))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin_sql(server, f'DROP DATABASE IF EXISTS "{default_name}"')
-        if asterisk_server:
-            _admin_sql(asterisk_server, f'DROP DATABASE IF EXISTS "{asterisk_name}"')
-
+    with scratch_databases("bench_admin") as option_b:
+        return run(args.endpoints, args.requests, option_b=option_b)
 
 if __name__ == "__main__":
     sys.exit(main())

