@@ -25,7 +25,7 @@ from voip.calls.models import PresenceStatus
 from voip.provisioning import services
 from voip.realtime.models import PsAor, PsContact, PsEndpoint
 
-from .common import ProvisioningPermissionsMixin
+from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 from .registration import (
     endpoint_ids_with_presence,
     endpoints_with_contacts,
@@ -35,7 +35,6 @@ from .registration import (
     registration_status,
     user_endpoint_ids,
 )
-from .users import new_passwords_page
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ class EndpointChangeList(ChangeList):
 
 
 @admin.register(PsEndpoint)
-class EndpointAdmin(ProvisioningPermissionsMixin, admin.ModelAdmin):
+class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "extension_user",
@@ -106,16 +105,7 @@ class EndpointAdmin(ProvisioningPermissionsMixin, admin.ModelAdmin):
     ordering = ("id",)
     actions = ["test_registration", "reload_pjsip_config", "reset_passwords", "disable_extensions", "enable_extensions"]
 
-    # -- read-only: writes go through the provisioning services ------------------------
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
+    # Read-only (ReadOnlyAdmin): writes go through the provisioning services.
     def get_queryset(self, request: HttpRequest) -> QuerySet[PsEndpoint]:
         return endpoints_with_contacts(super().get_queryset(request))
 
@@ -216,18 +206,7 @@ class EndpointAdmin(ProvisioningPermissionsMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Reset password"), permissions=["provision"])
     def reset_passwords(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> HttpResponse | None:
-        new: list[tuple[str, str]] = []
-        for endpoint_id in queryset.order_by("id").values_list("id", flat=True):
-            try:
-                new.append((endpoint_id, services.reset_password(endpoint_id)))
-            except Exception as exc:  # report per endpoint; the others still get their password
-                logger.warning("reset_password %s failed: %s", endpoint_id, type(exc).__name__)
-                messages.error(
-                    request, gettext("%(e)s: password not changed (%(err)s)") % {"e": endpoint_id, "err": exc}
-                )
-        if not new:
-            return None
-        return new_passwords_page(request, self, new)
+        return reset_passwords_page(request, self, queryset.order_by("id").values_list("id", flat=True))
 
     @admin.action(description=_("Disable"), permissions=["provision"])
     def disable_extensions(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> None:

@@ -9,35 +9,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from voip.provisioning import services
 from voip.provisioning.errors import ProvisioningError
 
-from .common import ProvisioningPermissionsMixin
+from .common import ProvisioningPermissionsMixin, new_passwords_page
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
-
-
-def new_passwords_page(
-    request: HttpRequest, model_admin: admin.ModelAdmin, rows: list[tuple[str, str]]
-) -> HttpResponse:
-    """The one page a new SIP password is shown on: rendered directly, never stored or cached."""
-    response = TemplateResponse(
-        request,
-        "voip/admin/new_passwords.html",
-        {
-            **model_admin.admin_site.each_context(request),
-            "title": gettext("New SIP passwords"),
-            "passwords": rows,
-            "opts": model_admin.model._meta,
-        },
-    )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class UserWithExtensionAdmin(ProvisioningPermissionsMixin, UserAdmin):
