@@ -71,3 +71,19 @@ def test_calls_admin_is_read_only_and_open_to_supervisors(client):
     assert client.get(reverse("admin:calls_calllog_add")).status_code == 403
     client.force_login(agent)
     assert client.get(reverse("admin:calls_calllog_changelist")).status_code == 403
+
+
+def test_reset_password_from_the_auths_list_shows_it_once(client):
+    from voip.provisioning import services
+
+    client.force_login(staff("pbxadmin", "provision_extensions", "view_psauth"))
+    number = services.provision_extension(get_user_model().objects.create_user("ivan")).endpoint_id
+    old_cred = PsAuth.objects.get(id=number).md5_cred
+    response = client.post(
+        reverse("admin:realtime_psauth_changelist"), {"action": "reset_passwords", "_selected_action": [number]}
+    )
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    [(label, password)] = response.context["passwords"]
+    auth = PsAuth.objects.get(id=number)
+    assert label == number and auth.md5_cred != old_cred
+    assert auth.md5_cred == hashlib.md5(f"{number}:{auth.realm}:{password}".encode()).hexdigest()
