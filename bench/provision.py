@@ -50,8 +50,9 @@ def run(user_count: int, naive_count: int, *, option_b: bool) -> int:
 
     from voip.models import InternalNumber, PsAor, PsAuth, PsEndpoint
     from voip.provisioning import services
-    from voip.provisioning.conf import provisioning_settings, realtime_write_alias
+    from voip.provisioning.conf import provisioning_settings
     from voip.provisioning.passwords import generate_password
+    from voip.realtime.router import realtime_db_alias
 
     call_command("migrate", verbosity=0)
     if option_b:
@@ -67,7 +68,7 @@ def run(user_count: int, naive_count: int, *, option_b: bool) -> int:
         batch_size=2000,
     )
     users = list(user_model.objects.order_by("pk"))
-    using = realtime_write_alias()
+    using = realtime_db_alias()
 
     def clear() -> None:
         InternalNumber.objects.all().delete()

@@ -15,9 +15,9 @@ def _databases() -> list[str]:
     (Two SQLite connections to one test database lock each other out: a test that writes through
     ``default`` fails at teardown when ``asterisk`` is also in play; see voip.provisioning.conf.)
     """
-    from voip.provisioning.conf import realtime_write_alias
+    from voip.realtime.router import realtime_db_alias
 
-    return ["default"] if realtime_write_alias() == "default" else ["default", "asterisk"]
+    return ["default"] if realtime_db_alias() == "default" else ["default", "asterisk"]
 
 
 DATABASES = _databases()

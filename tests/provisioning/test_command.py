@@ -15,7 +15,7 @@ from django.db import connections
 from tests.provisioning.conftest import DATABASES
 from voip.models import InternalNumber, PsAuth, PsTransport
 from voip.provisioning import services
-from voip.provisioning.conf import realtime_write_alias
+from voip.realtime.router import realtime_db_alias
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
 
@@ -23,7 +23,7 @@ CREATED_RE = re.compile(r"^✓ Created test endpoint (\d+) \(password: ([^)\s]+)
 
 
 def rt(model):
-    return model.objects.using(realtime_write_alias())
+    return model.objects.using(realtime_db_alias())
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -87,7 +87,7 @@ def test_test_connection_timeout(fake_ami_factory, ami_at) -> None:
 
 def test_test_connection_missing_table(fake_ami, ami_at) -> None:
     ami_at(**fake_ami.ami_options())
-    alias = realtime_write_alias()
+    alias = realtime_db_alias()
     # Dropped inside the test's transaction: rolled back afterwards (DDL is transactional here).
     connection = connections[alias]
     with connection.cursor() as cursor:

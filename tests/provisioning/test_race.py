@@ -13,7 +13,7 @@ from django.db import connections
 from tests.provisioning.conftest import DATABASES
 from voip.models import InternalNumber, PsAuth, PsEndpoint
 from voip.provisioning import numbering, services
-from voip.provisioning.conf import realtime_write_alias
+from voip.realtime.router import realtime_db_alias
 
 pytestmark = [
     pytest.mark.django_db(databases=DATABASES, transaction=True),
@@ -25,7 +25,7 @@ pytestmark = [
 
 
 def rt(model):
-    return model.objects.using(realtime_write_alias())
+    return model.objects.using(realtime_db_alias())
 
 
 def run_threads(jobs: list[Callable[[], Any]]) -> list[Any]:

@@ -10,9 +10,9 @@ import pytest
 from tests.provisioning.conftest import DATABASES
 from voip.models import InternalNumber, PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
 from voip.provisioning import services
-from voip.provisioning.conf import realtime_write_alias
 from voip.provisioning.errors import ExtensionNotFound, NumberSpaceExhausted, NumberTaken, ProvisioningError
 from voip.provisioning.models import PendingPjsipReload
+from voip.realtime.router import realtime_db_alias
 from voip.utils.asterisk_realtime import auto_provision_endpoint
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(databases=DATABASES)
 
 def rt(model):
     """Realtime rows as provisioning reads them back (the realtime alias; ``default`` on SQLite Option A)."""
-    return model.objects.using(realtime_write_alias())
+    return model.objects.using(realtime_db_alias())
 
 
 def md5(text: str) -> str:

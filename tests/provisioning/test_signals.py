@@ -7,13 +7,13 @@ import pytest
 from tests.provisioning.conftest import DATABASES
 from voip.models import InternalNumber, PsAor, PsAuth, PsContact, PsEndpoint
 from voip.provisioning import services
-from voip.provisioning.conf import realtime_write_alias
+from voip.realtime.router import realtime_db_alias
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
 
 
 def rt(model):
-    return model.objects.using(realtime_write_alias())
+    return model.objects.using(realtime_db_alias())
 
 
 def test_new_active_user_is_provisioned_on_commit_when_auto_provision(

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from voip.realtime.router import configured_realtime_alias, realtime_db_alias
-
 MIN_PASSWORD_LENGTH = 16
 
 
@@ -58,17 +56,3 @@ def provisioning_settings() -> ProvisioningSettings:
         transport_bind=str(raw.get("TRANSPORT_BIND", defaults.transport_bind)),
         enable_websocket_transports=bool(raw.get("ENABLE_WEBSOCKET_TRANSPORTS", defaults.enable_websocket_transports)),
     )
-
-
-def realtime_alias() -> str:
-    """The alias the settings name for Asterisk's database (``asterisk``): for messages and hints."""
-    return configured_realtime_alias()
-
-
-def realtime_write_alias() -> str:
-    """The connection provisioning writes (and reads back) realtime rows through.
-
-    The router's choice: the ``asterisk`` connection in Option B; in Option A, ``default`` itself,
-    so one transaction covers the realtime rows and the InternalNumber (see voip/realtime/router.py).
-    """
-    return realtime_db_alias()

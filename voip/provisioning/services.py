@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from voip.provisioning import numbering
 from voip.provisioning.bulk import insert_rows
-from voip.provisioning.conf import ProvisioningSettings, provisioning_settings, realtime_write_alias
+from voip.provisioning.conf import ProvisioningSettings, provisioning_settings
 from voip.provisioning.errors import ExtensionNotFound, NumberTaken, ProvisioningError
 from voip.provisioning.models import InternalNumber
 from voip.provisioning.passwords import generate_password
@@ -35,6 +35,7 @@ from voip.provisioning.pbx import request_pjsip_reload, retry_pending_pjsip_relo
 from voip.provisioning.rows import aor_row, auth_row, endpoint_context, endpoint_row, format_callerid
 from voip.realtime.escaping import encode_realtime_value
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
+from voip.realtime.router import realtime_db_alias
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ def _result(
         username=endpoint_id,
         server=conf.sip_server,
         port=conf.sip_port,
-        transport=protocol or _transport_protocol(conf.endpoint_transport, realtime_write_alias()),
+        transport=protocol or _transport_protocol(conf.endpoint_transport, realtime_db_alias()),
         password=password,
         user_id=user_id,
         pjsip_reload_pending=reload_pending,
@@ -168,8 +169,8 @@ def _build_rows(endpoint_id: str, name: str, password: str, conf: ProvisioningSe
 
 
 def _two_database_write(write: Callable[[str], T], compensate: Callable[[str, T], None]) -> T:
-    """Run ``write(realtime_alias)`` in the documented order, retrying number races."""
-    using = realtime_write_alias()
+    """Run ``write(realtime alias)`` in the documented order, retrying number races."""
+    using = realtime_db_alias()
     for attempt in range(numbering.ALLOCATION_ATTEMPTS):
         realtime_committed = False
         outcome: Any = _NOTHING
@@ -280,7 +281,7 @@ def provision_extension(
 def _existing_extension(
     user: AbstractBaseUser, existing: InternalNumber, conf: ProvisioningSettings, name: str, *, reset: bool
 ) -> ProvisionResult:
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     if PsEndpoint.objects.using(using).filter(id=existing.endpoint_id).exists():
         password = reset_password(existing) if reset else None
         return _result(existing, existing.endpoint_id, conf, password=password, created=False, user_id=user.pk)
@@ -331,7 +332,7 @@ def create_test_endpoints(
     made = _two_database_write(write, compensate)
     logger.info("created %d test endpoint(s): %s", len(made), ", ".join(eid for eid, _ in made))
     pending = _after_create(conf, f"{len(made)} test endpoint(s) created")
-    protocol = _transport_protocol(conf.endpoint_transport, realtime_write_alias())
+    protocol = _transport_protocol(conf.endpoint_transport, realtime_db_alias())
     return [
         _result(
             None, eid, conf, password=password, created=True, user_id=None, protocol=protocol, reload_pending=pending
@@ -354,7 +355,7 @@ def update_extension(
     from the user's current full name (call it after a name change).
     """
     endpoint_id, internal = _resolve(target)
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     _require_endpoint(endpoint_id, using)
     if name is None and internal is not None:
         name = display_name(internal.user)
@@ -384,7 +385,7 @@ def disable_extension(target: Any) -> str:
     """
     conf = provisioning_settings()
     endpoint_id, internal = _resolve(target)
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     _require_endpoint(endpoint_id, using)
     with transaction.atomic(using="default"), transaction.atomic(using=using):
         PsAor.objects.using(using).filter(id=endpoint_id).update(max_contacts=0)
@@ -402,7 +403,7 @@ def enable_extension(target: Any) -> str:
     ENDPOINT_CONTEXT, InternalNumber active."""
     conf = provisioning_settings()
     endpoint_id, internal = _resolve(target)
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     _require_endpoint(endpoint_id, using)
     with transaction.atomic(using="default"), transaction.atomic(using=using):
         updated = (
@@ -423,7 +424,7 @@ def enable_extension(target: Any) -> str:
 def is_extension_enabled(target: Any) -> bool:
     endpoint_id, _internal = _resolve(target)
     max_contacts = (
-        PsAor.objects.using(realtime_write_alias())
+        PsAor.objects.using(realtime_db_alias())
         .filter(id=endpoint_id)
         .values_list("max_contacts", flat=True)
         .first()
@@ -435,7 +436,7 @@ def reset_password(target: Any) -> str:
     """Give an extension a new password and return it (the only time it is shown)."""
     conf = provisioning_settings()
     endpoint_id, _internal = _resolve(target)
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     _require_endpoint(endpoint_id, using)
     password = generate_password(conf.password_length)
     row = auth_row(endpoint_id, password, conf)
@@ -459,7 +460,7 @@ def delete_extension(target: Any) -> str:
     failed, the InternalNumber stays and :func:`provision_extension` rebuilds the rows.
     """
     endpoint_id, internal = _resolve(target)
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     with transaction.atomic(using="default"), transaction.atomic(using=using):
         _delete_realtime_rows(using, [endpoint_id])
         if internal is not None and internal.pk is not None:
@@ -470,7 +471,7 @@ def delete_extension(target: Any) -> str:
 
 def delete_realtime_rows(endpoint_id: str) -> None:
     """Remove only the realtime rows of ``endpoint_id`` (after its InternalNumber was deleted)."""
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     with transaction.atomic(using=using):
         _delete_realtime_rows(using, [endpoint_id])
 
@@ -491,7 +492,7 @@ def transport_ids(conf: ProvisioningSettings | None = None) -> dict[str, str]:
 def create_transports() -> list[TransportResult]:
     """udp and tcp (and ws/wss with ENABLE_WEBSOCKET_TRANSPORTS) rows in ``ps_transports``; idempotent."""
     conf = provisioning_settings()
-    using = realtime_write_alias()
+    using = realtime_db_alias()
     results: list[TransportResult] = []
     with transaction.atomic(using=using):
         for protocol, transport_id in transport_ids(conf).items():
@@ -537,7 +538,7 @@ def provision_users(
     done = total - len(todo)
     if progress:
         progress(done, total)
-    protocol = _transport_protocol(conf.endpoint_transport, realtime_write_alias())
+    protocol = _transport_protocol(conf.endpoint_transport, realtime_db_alias())
     exhausted: str | None = None
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]

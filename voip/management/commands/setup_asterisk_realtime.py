@@ -18,10 +18,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
 from voip.provisioning import services
-from voip.provisioning.conf import realtime_alias, realtime_write_alias
 from voip.provisioning.errors import ProvisioningError
 from voip.provisioning.pbx import get_backend, pending_pjsip_reload, retry_pending_pjsip_reload
 from voip.realtime.models import PsEndpoint
+from voip.realtime.router import configured_realtime_alias, realtime_db_alias
 
 OK = "✓"
 WARN = "⚠"
@@ -120,7 +120,7 @@ class Command(BaseCommand):
         return db_ok and ami_ok
 
     def _test_database(self) -> bool:
-        alias = realtime_write_alias()  # the realtime alias (default only for SQLite Option A)
+        alias = realtime_db_alias()  # the realtime alias (default only for SQLite Option A)
         try:
             connection = connections[alias]
             with connection.cursor() as cursor:
@@ -128,7 +128,7 @@ class Command(BaseCommand):
             if PsEndpoint._meta.db_table not in tables:
                 return self.fail(
                     f"Database connection failed: table {PsEndpoint._meta.db_table} is missing"
-                    f" — run python manage.py migrate --database={realtime_alias()}"
+                    f" — run python manage.py migrate --database={configured_realtime_alias()}"
                 )
             count = PsEndpoint.objects.using(alias).count()
         except DatabaseError as exc:
