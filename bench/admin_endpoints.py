@@ -145,5 +145,6 @@ def main() -> int:
     with scratch_databases("bench_admin") as option_b:
         return run(args.endpoints, args.requests, option_b=option_b)
 
+
 if __name__ == "__main__":
     sys.exit(main())

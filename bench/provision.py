@@ -39,6 +39,7 @@ def main() -> int:
     with scratch_databases("bench_provision") as option_b:
         return run(args.users, naive_users, option_b=option_b)
 
+
 def run(user_count: int, naive_count: int, *, option_b: bool) -> int:
     import django
 

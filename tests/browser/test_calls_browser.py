@@ -129,9 +129,7 @@ def originate_actions(server) -> list:
     return [a for a in server.actions if (a.get("Action") or "").lower() == "originate"]
 
 
-def test_click_to_call_screen_pop_and_history(
-    page, asgi_live_server, telephony, agent_and_contact, screenshot
-):
+def test_click_to_call_screen_pop_and_history(page, asgi_live_server, telephony, agent_and_contact, screenshot):
     server = telephony.server
     _agent, contact = agent_and_contact
     base = asgi_live_server.url

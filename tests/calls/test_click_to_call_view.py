@@ -257,8 +257,14 @@ def test_ami_down_is_a_503_not_a_500(client, settings):
     port = sock.getsockname()[1]
     sock.close()  # nothing listens there
     settings.VOIP = voip_settings(
-        {"AMI_HOST": "127.0.0.1", "AMI_PORT": port, "AMI_USERNAME": "admin", "AMI_SECRET": "x",
-         "AMI_CONNECT_TIMEOUT": 1.0, "AMI_ACTION_TIMEOUT": 1.0}
+        {
+            "AMI_HOST": "127.0.0.1",
+            "AMI_PORT": port,
+            "AMI_USERNAME": "admin",
+            "AMI_SECRET": "x",
+            "AMI_CONNECT_TIMEOUT": 1.0,
+            "AMI_ACTION_TIMEOUT": 1.0,
+        }
     )
     client.force_login(make_agent())
     response = post(client, "+74951234567")

@@ -135,8 +135,14 @@ def test_contact_create_prefills_phone_and_creates(client):
     company = Company.objects.create(name="Acme")
     response = client.post(
         "/crm/contacts/new/",
-        {"first_name": "Olga", "last_name": "Ivanova", "company": company.pk, "phone": "+74957654321",
-         "mobile": "", "email": "olga@example.com"},
+        {
+            "first_name": "Olga",
+            "last_name": "Ivanova",
+            "company": company.pk,
+            "phone": "+74957654321",
+            "mobile": "",
+            "email": "olga@example.com",
+        },
     )
     contact = Contact.objects.get(first_name="Olga")
     assert response.status_code == 302

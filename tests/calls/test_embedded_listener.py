@@ -114,9 +114,7 @@ def test_runserver_runs_the_listener_and_logs_calls(migrated_database, fake_ami)
         assert login.get("Events") not in (None, "off")
         before_bridge, after_bridge = call_events()
         assert wait_until(lambda: fake_ami.server.push_events_threadsafe(before_bridge + after_bridge) > 0, 10)
-        assert wait_until(lambda: (LINKEDID, "answered") in call_rows(migrated_database)), call_rows(
-            migrated_database
-        )
+        assert wait_until(lambda: (LINKEDID, "answered") in call_rows(migrated_database)), call_rows(migrated_database)
     finally:
         stop(server)
 

@@ -60,7 +60,10 @@ def agents() -> None:
 @pytest.fixture
 def listener(fake_ami, agents) -> Iterator[CallEventListener]:
     listener = CallEventListener(
-        fake_ami.ami_options(), push=False, keepalive_interval=None, reconnect_initial_delay=0.05,
+        fake_ami.ami_options(),
+        push=False,
+        keepalive_interval=None,
+        reconnect_initial_delay=0.05,
         reconnect_max_delay=0.2,
     )
     loop = asyncio.new_event_loop()
@@ -99,7 +102,11 @@ def test_connection_dropped_mid_call_keeps_the_call(fake_ami, listener) -> None:
     wait_for(lambda: call().ended_at is not None)
     done = call()
     assert (done.disposition, done.caller_number, done.callee_number, done.hangup_cause) == (
-        "answered", "1001", "1003", 16)
+        "answered",
+        "1001",
+        "1003",
+        16,
+    )
     assert CallLog.objects.count() == 1
 
 

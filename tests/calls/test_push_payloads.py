@@ -90,8 +90,9 @@ async def test_missed_call_push() -> None:
     await sync_to_async(_run)(transcript_bytes("23"))
     payloads = [m["payload"] for m in await drain(layer, channel)]
     missed = [p for p in payloads if p["kind"] == "missed_call"]
-    assert missed == [{"kind": "missed_call", "linkedid": "1795816511.2", "caller_number": "1003",
-                       "caller_display": "1003"}]
+    assert missed == [
+        {"kind": "missed_call", "linkedid": "1795816511.2", "caller_number": "1003", "caller_display": "1003"}
+    ]
     internal_pop = next(p for p in payloads if p["kind"] == "ringing")
     assert internal_pop["contact"] is None and internal_pop["caller_name"] == "Carol"
 
@@ -111,8 +112,9 @@ async def test_click_to_call_progress() -> None:
 
 
 def test_push_never_raises_when_the_layer_is_broken(settings, caplog) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1"]}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1"]}}
+    }
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()

@@ -29,15 +29,37 @@ def cdr_rows(settings):
     common = {"dcontext": "from-internal", "lastapp": "Dial", "lastdata": "PJSIP/1001,30", "amaflags": "DOCUMENTATION"}
     # File 23's two calls as cdr_pgsql writes them.
     Cdr.objects.using("asterisk").create(
-        src="1003", dst="1001", clid='"Carol" <1003>', channel="PJSIP/1003-00000000",
-        dstchannel="PJSIP/1001-00000001", start=dt.datetime(2026, 11, 27, 21, 55, 2),
-        answer=dt.datetime(2026, 11, 27, 21, 55, 2), end=dt.datetime(2026, 11, 27, 21, 55, 6), duration=4,
-        billsec=4, disposition="ANSWERED", uniqueid="1795816502.0", linkedid="1795816502.0", **common)
+        src="1003",
+        dst="1001",
+        clid='"Carol" <1003>',
+        channel="PJSIP/1003-00000000",
+        dstchannel="PJSIP/1001-00000001",
+        start=dt.datetime(2026, 11, 27, 21, 55, 2),
+        answer=dt.datetime(2026, 11, 27, 21, 55, 2),
+        end=dt.datetime(2026, 11, 27, 21, 55, 6),
+        duration=4,
+        billsec=4,
+        disposition="ANSWERED",
+        uniqueid="1795816502.0",
+        linkedid="1795816502.0",
+        **common,
+    )
     Cdr.objects.using("asterisk").create(
-        src="+74951234567", dst="1001", clid='"Ivan" <+74951234567>', channel="PJSIP/trunk-00000002",
-        dstchannel="PJSIP/1001-00000003", start=dt.datetime(2026, 11, 27, 21, 55, 11), answer=None,
-        end=dt.datetime(2026, 11, 27, 21, 55, 41), duration=30, billsec=0, disposition="NO ANSWER",
-        uniqueid="1795816511.2", linkedid="1795816511.2", **common)
+        src="+74951234567",
+        dst="1001",
+        clid='"Ivan" <+74951234567>',
+        channel="PJSIP/trunk-00000002",
+        dstchannel="PJSIP/1001-00000003",
+        start=dt.datetime(2026, 11, 27, 21, 55, 11),
+        answer=None,
+        end=dt.datetime(2026, 11, 27, 21, 55, 41),
+        duration=30,
+        billsec=0,
+        disposition="NO ANSWER",
+        uniqueid="1795816511.2",
+        linkedid="1795816511.2",
+        **common,
+    )
     return alice
 
 
@@ -53,10 +75,18 @@ def test_reconcile_creates_calls_once(cdr_rows) -> None:
     answered = CallLog.objects.get(linkedid="1795816502.0")
     assert answered.started_at == dt.datetime(2026, 11, 27, 18, 55, 2, tzinfo=dt.UTC)
     assert (answered.direction, answered.disposition, answered.duration, answered.billsec) == (
-        "internal", "answered", 4, 4)
+        "internal",
+        "answered",
+        4,
+        4,
+    )
     inbound = CallLog.objects.get(linkedid="1795816511.2")
     assert (inbound.direction, inbound.caller_number, inbound.agent, inbound.disposition) == (
-        "inbound", "+74951234567", cdr_rows, "no_answer")
+        "inbound",
+        "+74951234567",
+        cdr_rows,
+        "no_answer",
+    )
     again = run("--since", "2026-11-27T18:00+00:00", "--until", "2026-11-27T19:00+00:00")
     assert "written: 0, already logged: 2" in again and CallLog.objects.count() == 2
 

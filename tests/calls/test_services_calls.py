@@ -68,8 +68,10 @@ def test_inbound_call_matches_contact_and_fires_post_save_live(agents) -> None:
         messages = parse(as_outside_caller(transcript_bytes("05")))
         # Event by event, like the listener under light load: each batch is one event.
         for index, message in enumerate(messages):
-            services.apply_outputs(tracker.feed(message, dt.datetime(2026, 11, 27, 21, tzinfo=dt.UTC)
-                                                + dt.timedelta(seconds=index)), push=False)
+            services.apply_outputs(
+                tracker.feed(message, dt.datetime(2026, 11, 27, 21, tzinfo=dt.UTC) + dt.timedelta(seconds=index)),
+                push=False,
+            )
     finally:
         post_save.disconnect(receiver, sender=CallLog)
     assert seen[0] == (True, "inbound", "PJSIP/trunk-00000003", "in_progress")
@@ -119,7 +121,11 @@ def test_unregistered_click_to_call_is_logged_as_failed(agents) -> None:
     run(transcript_bytes("13"))
     call = CallLog.objects.get(linkedid="chan-x")
     assert (call.disposition, call.direction, call.callee_number, call.agent) == (
-        "failed", "outbound", OUTSIDE, agents["1005"])
+        "failed",
+        "outbound",
+        OUTSIDE,
+        agents["1005"],
+    )
 
 
 def test_close_stale_calls(agents) -> None:

@@ -124,8 +124,9 @@ def test_first_snapshot_is_created_at_the_first_event() -> None:
 def test_file05_from_an_outside_number_is_inbound_with_screen_pop() -> None:
     tracker = make_tracker()
     messages = parse(as_outside_caller(transcript_bytes("05")))
-    first = tracker.feed(messages[0] if messages[0].event == "Newchannel" else next(
-        m for m in messages if m.event == "Newchannel"), T0)
+    first = tracker.feed(
+        messages[0] if messages[0].event == "Newchannel" else next(m for m in messages if m.event == "Newchannel"), T0
+    )
     assert first[0].direction == "inbound" and first[0].session_id == "PJSIP/trunk-00000003"
     out = feed(tracker, messages, start=T0 + dt.timedelta(seconds=1))
     call = finals(out)["1795814482.7"]

@@ -424,10 +424,7 @@ def enable_extension(target: Any) -> str:
 def is_extension_enabled(target: Any) -> bool:
     endpoint_id, _internal = _resolve(target)
     max_contacts = (
-        PsAor.objects.using(realtime_db_alias())
-        .filter(id=endpoint_id)
-        .values_list("max_contacts", flat=True)
-        .first()
+        PsAor.objects.using(realtime_db_alias()).filter(id=endpoint_id).values_list("max_contacts", flat=True).first()
     )
     return bool(max_contacts)
 
