@@ -215,6 +215,11 @@ class Command(BaseCommand):
                 self.ok(f"Created transport {item.id} ({item.protocol}, bind {item.bind})")
             else:
                 self.ok(f"Transport {item.id} already present ({item.protocol}, bind {item.bind})")
+        if results and results[0].not_loaded:
+            self.warn(
+                f"Asterisk was not told to bind the transports ({results[0].not_loaded}); it binds each on its"
+                " first lookup: run 'pjsip show transports' in Asterisk's CLI before registering phones"
+            )
         return True
 
     # -- --create-test-endpoints N ----------------------------------------------------------------
