@@ -145,7 +145,7 @@ def pbx(django_db_setup, django_db_blocker) -> Iterator[Pbx]:
     }
     voip = [{**settings.VOIP[0], "OPTIONS": options}, *settings.VOIP[1:]]
     asterisk = PrivateAsterisk(root / "asterisk", rtp_range=ASTERISK_RTP)
-    host = str(realtime.get("HOST") or "")
+    host = str(realtime.get("HOST") or realtime.get("OPTIONS", {}).get("host") or "")
     overrides = override_settings(
         VOIP=voip,
         VOIP_PROVISIONING={
