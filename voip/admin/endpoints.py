@@ -182,7 +182,7 @@ class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
 
     @admin.action(description=_("Reload PJSIP config"), permissions=["configure"])
     def reload_pjsip_config(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> None:
-        from voip.provisioning.pbx import get_backend
+        from voip.backends import get_backend
 
         try:
             api = get_backend()

@@ -121,7 +121,7 @@ class LiveStatus:
 
 
 def _get_backend() -> Any:
-    from voip.provisioning.pbx import get_backend
+    from voip.backends import get_backend
 
     return get_backend()
 

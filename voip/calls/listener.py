@@ -30,9 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 
 from voip.ami.aio import AsyncAMIClient
@@ -40,12 +38,19 @@ from voip.ami.errors import AMIAuthenticationError, AMIError
 from voip.ami.protocol import Message
 from voip.calls import services
 from voip.calls.tracker import CallTracker, Directory
+from voip.conf import (
+    AsteriskSettings,
+    TelephonyNotConfigured,
+    asterisk_settings,
+    async_ami_client,
+    calls_settings,
+    pbx_time_zone,
+)
 
 __all__ = [
     "LISTENER_EVENTS",
     "CallEventListener",
     "ListenerStats",
-    "asterisk_options",
     "embedded_listener_app",
     "maybe_start_embedded_listener",
 ]
@@ -64,15 +69,6 @@ def _kv(event: str, **fields: Any) -> str:
 
 def _log(level: int, event: str, **fields: Any) -> None:
     logger.log(level, _kv(event, **fields), extra={"event": event, **fields})
-
-
-def asterisk_options(provider: str | None = None) -> dict[str, Any]:
-    """OPTIONS of the settings.VOIP entry named ``provider`` (default: the first Asterisk one)."""
-    entries = getattr(settings, "VOIP", [])
-    for entry in entries:
-        if provider is None or entry.get("PROVIDER", "").lower() == provider.lower():
-            return dict(entry.get("OPTIONS", {}))
-    raise LookupError(f"no VOIP provider {provider!r} in settings.VOIP")
 
 
 @dataclass
@@ -110,7 +106,7 @@ class CallEventListener:
 
     def __init__(
         self,
-        options: dict[str, Any] | None = None,
+        options: AsteriskSettings | dict[str, Any] | None = None,
         *,
         directory: Directory | None = None,
         push: bool = True,
@@ -121,10 +117,11 @@ class CallEventListener:
         record_lags: bool = False,
         on_batch: Callable[[services.ApplyResult], None] | None = None,
     ) -> None:
-        self.options = options if options is not None else asterisk_options()
+        if options is None:
+            options = asterisk_settings()
+        self.config = options if isinstance(options, AsteriskSettings) else AsteriskSettings.from_options(options)
         self.directory = directory or services.DbDirectory()
-        tz_name = getattr(settings, "VOIP_PBX_TIME_ZONE", "UTC")
-        self.tracker = CallTracker(self.directory, pbx_tz=ZoneInfo(tz_name))
+        self.tracker = CallTracker(self.directory, pbx_tz=pbx_time_zone())
         self.push = push
         self.batch_max = batch_max
         self.record_lags = record_lags
@@ -134,15 +131,9 @@ class CallEventListener:
         self._worker: threading.Thread | None = None
         self._stopping = False
         self._stop_task: asyncio.Future[None] | None = None
-        self.client = AsyncAMIClient(
-            self.options.get("AMI_HOST", "127.0.0.1"),
-            int(self.options.get("AMI_PORT", 5038)),
-            self.options.get("AMI_USERNAME", ""),
-            self.options.get("AMI_SECRET", ""),
-            connect_timeout=float(self.options.get("AMI_CONNECT_TIMEOUT", 5.0)),
-            action_timeout=float(self.options.get("AMI_ACTION_TIMEOUT", 10.0)),
+        self.client = async_ami_client(
+            self.config,
             events=LISTENER_EVENTS,
-            auth=self.options.get("AMI_AUTH", "plain"),
             keepalive_interval=keepalive_interval,
             reconnect_initial_delay=reconnect_initial_delay,
             reconnect_max_delay=reconnect_max_delay,
@@ -322,7 +313,7 @@ class CallEventListener:
             self.on_batch(result)
 
     def _resync(self, marker: _Resync) -> None:
-        if not marker.ready.wait(timeout=float(self.options.get("AMI_ACTION_TIMEOUT", 10.0)) * 2 + 5):
+        if not marker.ready.wait(timeout=self.config.action_timeout * 2 + 5):
             _log(logging.WARNING, "resync_timeout")
             return
         if marker.channels is None:
@@ -356,14 +347,13 @@ _embedded_listener: CallEventListener | None = None
 
 
 def _embedded_enabled() -> bool:
-    calls = getattr(settings, "VOIP_CALLS", {})
-    if not calls.get("EMBEDDED_LISTENER", False):
+    if not calls_settings().get("EMBEDDED_LISTENER", False):
         return False
     try:
-        options = asterisk_options()
-    except LookupError:
+        config = asterisk_settings()
+    except TelephonyNotConfigured:
         return False
-    if not options.get("AMI_SECRET"):
+    if not config.secret:
         return False
     argv = [os.path.basename(arg) for arg in sys.argv[:2]]
     # manage.py: only runserver serves the app; any other command (migrate, test, ...) must not listen.

@@ -399,20 +399,19 @@ def _cdr_event(linkedid: str, rows: list[Any]) -> dict[str, Any]:
 def reconcile_from_cdr(since: dt.datetime, until: dt.datetime, *, directory: Any = None) -> ReconcileResult:
     """Fill CallLog gaps from Asterisk's ``cdr`` table for calls started in [since, until).
 
-    cdr times are the PBX's wall clock (``VOIP_PBX_TIME_ZONE``); rows are grouped by linkedid.
-    Calls already finished in CallLog are left alone; rows left ``in_progress`` by a listener
-    that died are completed. Nothing is pushed.
+    cdr times are the PBX's wall clock (:func:`voip.conf.pbx_time_zone`); rows are grouped by
+    linkedid. Calls already finished in CallLog are left alone; rows left ``in_progress`` by a
+    listener that died are completed. Nothing is pushed.
     """
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
     from voip.calls.tracker import CallTracker
+    from voip.conf import pbx_time_zone
     from voip.realtime.models import Cdr
+    from voip.realtime.router import realtime_db_alias
 
-    tz = ZoneInfo(getattr(settings, "VOIP_PBX_TIME_ZONE", "UTC"))
-    alias = getattr(settings, "VOIP_REALTIME_DB_ALIAS", "asterisk")
-    rows = Cdr.objects.using(alias).filter(start__gte=_pbx_naive(since, tz), start__lt=_pbx_naive(until, tz))
+    tz = pbx_time_zone()
+    rows = Cdr.objects.using(realtime_db_alias()).filter(
+        start__gte=_pbx_naive(since, tz), start__lt=_pbx_naive(until, tz)
+    )
     groups: dict[str, list[Any]] = {}
     result = ReconcileResult()
     for row in rows.order_by("start", "id"):

@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -27,7 +26,9 @@ from django.views.decorators.http import require_POST
 
 from crm.phones import to_e164, to_national
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
+from voip.backends import get_backend
 from voip.calls.services import register_origination
+from voip.conf import TelephonyNotConfigured, calls_settings
 from voip.provisioning.models import InternalNumber
 from voip.ratelimit import hit
 
@@ -69,15 +70,7 @@ class PlacedCall:
 
 
 def _calls_settings() -> dict[str, Any]:
-    return getattr(settings, "VOIP_CALLS", {})
-
-
-def asterisk_options() -> dict[str, Any]:
-    """The Asterisk entry's OPTIONS in ``settings.VOIP`` (as the guide reads them)."""
-    config = next((b for b in getattr(settings, "VOIP", []) if b.get("PROVIDER") == "Asterisk"), None)
-    if config is None:
-        raise ClickToCallError("not_configured", _("Telephony is not configured."), 503)
-    return dict(config.get("OPTIONS", {}))
+    return calls_settings()
 
 
 def active_extension(user: AbstractBaseUser) -> InternalNumber:
@@ -144,24 +137,21 @@ def place_call(user: AbstractBaseUser, raw_number: str) -> PlacedCall:
     """Originate a call from ``user``'s own extension to ``raw_number``. Raises ClickToCallError."""
     extension = active_extension(user)
     target = dial_target(raw_number, own_extension=extension.number)
-    options = asterisk_options()
-    context = options.get("OUTBOUND_CONTEXT") or options.get("CONTEXT") or None
+    try:
+        api = get_backend()
+    except TelephonyNotConfigured:
+        raise ClickToCallError("not_configured", _("Telephony is not configured."), 503) from None
     # Both ids are chosen here and recorded before the Originate is sent: Asterisk's answer to a
     # failing Originate (an OriginateResponse carrying only the ActionID) can come within
     # milliseconds, and the listener must already know which agent it belongs to.
     channel_id = str(uuid.uuid4())
     action_id = f"c2c-{uuid.uuid4().hex}"
     register_origination(user, channel_id, action_id, target.dialled)
-
-    from voip.backends.asteriskbackend import AsteriskRealtimeAPI
-
-    api = AsteriskRealtimeAPI(**options)
     try:
         result = api.originate_call(
             from_endpoint=extension.endpoint_id or extension.number,
             to_number=target.dialled,
             callerid=caller_id(user, extension.number),
-            context=context,
             channel_id=channel_id,
             action_id=action_id,
         )

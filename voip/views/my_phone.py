@@ -93,12 +93,10 @@ def pbx_admin_names() -> list[str]:
 
 
 def _live(endpoint_id: str) -> tuple[str | None, str | None]:
-    from voip.provisioning.pbx import get_backend
+    from voip.backends import get_backend
 
     try:
-        backend = get_backend()
-        backend.connect_timeout = min(backend.connect_timeout, LIVE_TIMEOUT)
-        backend.action_timeout = min(backend.action_timeout, LIVE_TIMEOUT)
+        backend = get_backend(timeout=LIVE_TIMEOUT)
     except Exception as exc:  # misconfigured backend: degrade like an unreachable Asterisk
         return None, str(exc)
     result = live_status([endpoint_id], backend=backend)[0]
