@@ -30,6 +30,7 @@ __all__ = [
     "AMI_GREETING_PREFIX",
     "MAX_HEADERS",
     "MAX_LINE_BYTES",
+    "MAX_RECEIVED_HEADERS",
     "AMIParser",
     "EventListCollector",
     "EventListResult",
@@ -45,6 +46,10 @@ AMI_GREETING_PREFIX = "Asterisk Call Manager/"
 MAX_LINE_BYTES = 1024
 # AST_MAX_MANHEADERS: further headers of an action are silently ignored by Asterisk.
 MAX_HEADERS = 128
+# Headers per received message. Asterisk sets no limit on what it sends; the largest recorded
+# message has 145 (EndpointDetail, transcript 20), a CLI Command answers one Output: per line.
+# Without a bound, one 4 MiB message of one-letter headers is over a second of parsing.
+MAX_RECEIVED_HEADERS = 16_384
 # A server that never sends the blank line would make us buffer forever; real replies
 # stay far below this (ListCommands, the largest seen, is 9,951 bytes).
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -223,12 +228,19 @@ class AMIParser:
     as the greeting and exposed as :attr:`greeting` / :attr:`ami_version`, not as a message.
     """
 
-    __slots__ = ("_buffer", "_expect_greeting", "_max_message_bytes", "ami_version", "greeting")
+    __slots__ = ("_buffer", "_expect_greeting", "_max_headers", "_max_message_bytes", "ami_version", "greeting")
 
-    def __init__(self, *, expect_greeting: bool = True, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        expect_greeting: bool = True,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        max_headers: int = MAX_RECEIVED_HEADERS,
+    ) -> None:
         self._buffer = bytearray()
         self._expect_greeting = expect_greeting
         self._max_message_bytes = max_message_bytes
+        self._max_headers = max_headers
         self.greeting: str | None = None
         self.ami_version: str | None = None
 
@@ -258,6 +270,11 @@ class AMIParser:
         blocks = text.split("\r\n\r\n")
         if "" in blocks:  # stray blank lines between messages: nothing to report
             blocks = [block for block in blocks if block]
+        # A line is at least 3 characters with its CRLF, so only long blocks need counting.
+        shortest_refused = 3 * self._max_headers
+        for block in blocks:
+            if len(block) > shortest_refused and block.count("\r\n") >= self._max_headers:
+                raise AMIProtocolError(f"a message with more than {self._max_headers} headers")
         return list(map(_parse_block, blocks))
 
     def _take_greeting(self) -> bool:

@@ -204,10 +204,6 @@ def _call_fields(update: CallUpdate, contacts: _ContactCache) -> dict[str, Any]:
     }
 
 
-def _is_final(row: CallLog) -> bool:
-    return row.ended_at is not None and row.disposition != CallDisposition.IN_PROGRESS
-
-
 def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]:
     """Upsert the latest snapshot of each call; returns linkedids that were already final (replays)."""
     latest: dict[str, CallUpdate] = {}

@@ -441,17 +441,8 @@ class CallTracker:
         when = _parse_event_time(message) or received_at or self._clock()
         return handler(message, when)
 
-    def feed_many(self, messages: Iterable[Any], received_at: dt.datetime | None = None) -> list[Output]:
-        out: list[Output] = []
-        for message in messages:
-            out.extend(self.feed(message, received_at))
-        return out
-
     def live_linkedids(self) -> set[str]:
         return set(self.calls)
-
-    def is_finished(self, linkedid: str) -> bool:
-        return linkedid in self.finished
 
     # -- resync -----------------------------------------------------------------------------
     def resync_channels(self, items: Iterable[Any], now: dt.datetime | None = None) -> list[Output]:
