@@ -31,6 +31,7 @@ from .errors import (
     AMIConnectionError,
     AMIError,
     AMITimeoutError,
+    connect_failure,
 )
 from .protocol import EventListResult, Message
 from .session import ActionIdGenerator, AuthMethod, Headers, command_output, events_header, raise_for_response
@@ -226,12 +227,8 @@ class AsyncAMIClient:
             self._reader, self._writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port), self.connect_timeout
             )
-        except ConnectionRefusedError:
-            raise AMIConnectionError(self.host, self.port, "connection refused") from None
-        except TimeoutError:
-            raise AMITimeoutError(self.host, self.port, f"no TCP connection within {self.connect_timeout:g}s") from None
-        except OSError as exc:
-            raise AMIConnectionError(self.host, self.port, f"cannot connect: {exc.strerror or exc}") from None
+        except OSError as exc:  # TimeoutError included
+            raise connect_failure(exc, self.host, self.port, self.connect_timeout) from None
         self._connection = AMIConnection(
             username=self.username,
             secret=self.secret,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from types import TracebackType
 
 from .connection import AMIConnection, ConnectionState, Event, ListComplete, Output, Response
-from .errors import AMIConnectionClosed, AMIConnectionError, AMITimeoutError
+from .errors import AMIConnectionClosed, AMITimeoutError, connect_failure
 from .protocol import EventListResult, Message
 from .session import ActionIdGenerator, AuthMethod, Headers, command_output, events_header, raise_for_response
 
@@ -98,12 +98,8 @@ class AMIClient:
         deadline = time.monotonic() + self.connect_timeout
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
-        except ConnectionRefusedError:
-            raise AMIConnectionError(self.host, self.port, "connection refused") from None
-        except TimeoutError:
-            raise AMITimeoutError(self.host, self.port, f"no TCP connection within {self.connect_timeout:g}s") from None
-        except OSError as exc:
-            raise AMIConnectionError(self.host, self.port, f"cannot connect: {exc.strerror or exc}") from None
+        except OSError as exc:  # TimeoutError included
+            raise connect_failure(exc, self.host, self.port, self.connect_timeout) from None
         self._socket = sock
         self._connection = self._new_connection()
         self._responses.clear()

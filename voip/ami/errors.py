@@ -97,3 +97,12 @@ class AMIActionError(AMIError):
 
 class AMIPermissionDenied(AMIActionError):
     """``Message: Permission denied``: the AMI user lacks the write class for this action."""
+
+
+def connect_failure(exc: OSError, host: str, port: int, timeout: float) -> AMIConnectionError:
+    """The AMI error for a failed TCP connect, the same for the blocking and the asyncio client."""
+    if isinstance(exc, ConnectionRefusedError):
+        return AMIConnectionError(host, port, "connection refused")
+    if isinstance(exc, TimeoutError):
+        return AMITimeoutError(host, port, f"no TCP connection within {timeout:g}s")
+    return AMIConnectionError(host, port, f"cannot connect: {exc.strerror or exc}")
