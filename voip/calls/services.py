@@ -122,10 +122,10 @@ class DbDirectory:
 
 
 def register_origination(user: Any, channel_id: str, action_id: str, dialled: str) -> PendingOrigination:
-    """Remember a click-to-call so the listener attributes its call to ``user`` (contract with U).
+    """Remember a click-to-call so the listener attributes its call to ``user``.
 
     ``channel_id`` is the ChannelId given to Originate: Asterisk makes it the call's linkedid
-    (transcript 24). Called by the click-to-call view right after the Originate was queued.
+    (transcript 24). Called by :func:`voip.calls.click_to_call.place_call` before the Originate is sent.
     """
     number = InternalNumber.objects.filter(user=user).values_list("number", flat=True).first() or ""
     origination, _created = PendingOrigination.objects.update_or_create(
