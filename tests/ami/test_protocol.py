@@ -308,3 +308,14 @@ def test_parser_header_bound_is_exact_and_far_above_real_messages() -> None:
     assert len(AMIParser(expect_greeting=False).feed(at_bound)[0]) == MAX_RECEIVED_HEADERS
     with pytest.raises(AMIProtocolError):
         AMIParser(expect_greeting=False).feed(b"Event: Big\r\n" + b"Output: x\r\n" * MAX_RECEIVED_HEADERS + b"\r\n")
+
+
+def test_device_states_in_both_spellings_of_the_recordings() -> None:
+    from voip.ami.codes import device_state_name, is_in_call
+
+    # DeviceStateChange says INUSE (transcript 12), PJSIPShowEndpoint says "In use" (transcript 20).
+    assert device_state_name("INUSE") == device_state_name("In use") == "INUSE"
+    assert is_in_call("Ring+Inuse") and is_in_call("On Hold") and is_in_call("RINGINUSE")
+    assert not is_in_call("Not in use") and not is_in_call("UNAVAILABLE") and not is_in_call(None)
+    spelled = {tr.header(raw, "DeviceState") for raw in tr.load("20")[0].messages()} - {None}
+    assert spelled and all(device_state_name(value) for value in spelled)

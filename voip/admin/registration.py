@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from voip.ami.codes import is_in_call
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
 from voip.calls.models import EndpointPresence, PresenceStatus
 from voip.provisioning.models import InternalNumber
@@ -128,8 +129,7 @@ def _get_backend() -> Any:
 
 def _status_from(endpoint_status: Any) -> str:
     contacts = endpoint_status.contacts
-    device = (endpoint_status.device_state or "").lower()
-    if device in ("in use", "busy", "ringing", "ringinuse", "onhold"):
+    if is_in_call(endpoint_status.device_state):
         return PresenceStatus.IN_CALL.value
     if not contacts:
         return PresenceStatus.UNREGISTERED.value

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voip.ami.client import AMIClient
+from voip.ami.codes import ORIGINATE_REASONS, originate_outcome
 from voip.ami.errors import AMIError, AMITimeoutError
 from voip.ami.protocol import EventListResult, Message
 from voip.ami.session import raise_for_response
@@ -217,21 +218,6 @@ class ConnectionTestResult(_Result):
     ami_error: str | None
     ami_version: str | None
     asterisk_version: str | None
-
-
-# OriginateResponse "Reason" is the last control frame seen on the outgoing channel
-# (include/asterisk/frame.h, enum ast_control_frame_type); 0 means no frame at all.
-# Transcript 13: an unregistered or nonexistent endpoint AND a callee rejecting with 486
-# all gave 0; ringing until Timeout gave 3; answered calls give 4 (files 04, 14, 24).
-ORIGINATE_REASONS: dict[int, str] = {
-    0: "failed",
-    1: "hangup",
-    2: "ring",
-    3: "no_answer",
-    4: "answered",
-    5: "busy",
-    8: "congestion",
-}
 
 
 @dataclass(frozen=True)
@@ -564,7 +550,7 @@ class AsteriskRealtimeAPI:
                 timeout=wait_seconds,
             )
         reason = _int_or_none(event.get("Reason"))
-        outcome = ORIGINATE_REASONS.get(reason, "unknown") if reason is not None else "unknown"
+        outcome = originate_outcome(reason)
         return dataclasses.replace(
             result,
             outcome=outcome,

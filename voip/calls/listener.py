@@ -37,6 +37,7 @@ from voip.ami.aio import AsyncAMIClient
 from voip.ami.errors import AMIAuthenticationError, AMIError
 from voip.ami.protocol import Message
 from voip.calls import services
+from voip.calls.presence import PresenceTracker
 from voip.calls.tracker import CallTracker, Directory
 from voip.conf import (
     AsteriskSettings,
@@ -122,6 +123,7 @@ class CallEventListener:
         self.config = options if isinstance(options, AsteriskSettings) else AsteriskSettings.from_options(options)
         self.directory = directory or services.DbDirectory()
         self.tracker = CallTracker(self.directory, pbx_tz=pbx_time_zone())
+        self.presence = PresenceTracker()
         self.push = push
         self.batch_max = batch_max
         self.record_lags = record_lags
@@ -265,7 +267,7 @@ class CallEventListener:
 
     def _process(self, batch: list[Any]) -> None:
         outputs: list[Any] = []
-        tracker = self.tracker
+        tracker, presence = self.tracker, self.presence
         oldest: float | None = None
         events = 0
         for item in batch:
@@ -281,7 +283,9 @@ class CallEventListener:
             events += 1
             if oldest is None:
                 oldest = received
-            outputs.extend(tracker.feed(message, dt.datetime.fromtimestamp(received, dt.UTC)))
+            when = dt.datetime.fromtimestamp(received, dt.UTC)
+            outputs.extend(tracker.feed(message, when))
+            outputs.extend(presence.feed(message, when))
         self.stats.events += events
         if outputs or oldest is not None:
             self._apply(outputs, oldest)
@@ -324,7 +328,7 @@ class CallEventListener:
         now = marker.at or dt.datetime.now(dt.UTC)
         outputs = self.tracker.resync_channels(marker.channels, now)
         if marker.contacts is not None:
-            outputs.extend(self.tracker.resync_contacts(marker.contacts, now))
+            outputs.extend(self.presence.resync_contacts(marker.contacts, now))
         active = {m.get("Linkedid") or m.get("Uniqueid") for m in marker.channels} | self.tracker.live_linkedids()
         result = services.apply_outputs(outputs, push=self.push)
         closed = services.close_stale_calls({a for a in active if a}, now)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from crm.selectors import company_by_number, contact_by_number
 from voip.calls import screen_pop
 from voip.calls.models import CallDisposition, CallLog, EndpointPresence, PendingOrigination
+from voip.calls.presence import PresenceUpdate
 from voip.calls.push import push_to_user
 from voip.calls.tracker import (
     AgentRef,
@@ -30,7 +31,6 @@ from voip.calls.tracker import (
     MissedCall,
     Origination,
     OriginationFailed,
-    PresenceUpdate,
     Ringing,
 )
 from voip.provisioning.models import InternalNumber
