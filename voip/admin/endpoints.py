@@ -22,11 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voip.ami.errors import AMIConnectionError, AMIError
 from voip.calls.models import PresenceStatus
-from voip.provisioning import services
-from voip.realtime.models import PsAor, PsContact, PsEndpoint
-
-from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
-from .registration import (
+from voip.calls.presence_selectors import (
     endpoint_ids_with_presence,
     endpoints_with_contacts,
     live_status,
@@ -35,6 +31,10 @@ from .registration import (
     registration_status,
     user_endpoint_ids,
 )
+from voip.provisioning import services
+from voip.realtime.models import PsAor, PsContact, PsEndpoint
+
+from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,6 @@
-"""Selectors: who owns an extension and whether it is registered, without cross-database joins.
+"""Presence reads: who owns an extension and whether it is registered, without cross-database joins.
+
+Used by the admin's endpoint list and by "My phone".
 
 * InternalNumber and EndpointPresence live on ``default``; ps_* rows on the realtime alias.
 * Per page of endpoints: one query for owners, one for presence (``endpoint_id IN (...)``); the
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from voip.ami.codes import is_in_call
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
+from voip.backends import get_backend
 from voip.calls.models import EndpointPresence, PresenceStatus
 from voip.provisioning.models import InternalNumber
 from voip.realtime.models import PsContact, PsEndpoint
@@ -121,12 +124,6 @@ class LiveStatus:
     error: str | None = None  # why it is "unknown"
 
 
-def _get_backend() -> Any:
-    from voip.backends import get_backend
-
-    return get_backend()
-
-
 def _status_from(endpoint_status: Any) -> str:
     contacts = endpoint_status.contacts
     if is_in_call(endpoint_status.device_state):
@@ -141,7 +138,7 @@ def _status_from(endpoint_status: Any) -> str:
 def live_status(endpoint_ids: list[str], *, qualify: bool = False, backend: Any = None) -> list[LiveStatus]:
     """Ask Asterisk (one AMI connection) about each endpoint; "unknown" with the reason if it cannot."""
     results: list[LiveStatus] = []
-    api = backend or _get_backend()
+    api = backend or get_backend()
     try:
         with api.session():
             for endpoint_id in endpoint_ids:
@@ -178,3 +175,13 @@ def live_status(endpoint_ids: list[str], *, qualify: bool = False, backend: Any 
         done = {r.endpoint_id for r in results}
         results += [LiveStatus(e, UNKNOWN, error=str(exc)) for e in endpoint_ids if e not in done]
     return results
+
+
+def live_status_now(endpoint_id: str, *, timeout: float) -> tuple[str | None, str | None]:
+    """(status, why it is unknown) of one endpoint asked of Asterisk, within ``timeout`` seconds."""
+    try:
+        backend = get_backend(timeout=timeout)
+    except Exception as exc:  # a misconfigured backend degrades like an unreachable Asterisk
+        return None, str(exc)
+    result = live_status([endpoint_id], backend=backend)[0]
+    return result.status, result.error
