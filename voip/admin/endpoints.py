@@ -197,7 +197,8 @@ class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
         except AMIError as exc:
             messages.error(request, gettext("Asterisk refused the reload: %(error)s") % {"error": exc})
             return
-        # Asterisk's own words (file 17): "Module Reloaded" / Event: Reload Status 0 done.
+        # Asterisk's own words (transcript 17-reload-modules-and-command-output.txt): "Module Reloaded" / Event: Reload
+        # Status 0 done.
         text = gettext("Asterisk answered: %(message)s") % {"message": result.message or "-"}
         if result.status not in (None, 0):
             messages.warning(request, f"{text} (status {result.status})")

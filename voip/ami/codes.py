@@ -2,7 +2,8 @@
 
 Sources: ``include/asterisk/frame.h`` (control frames: OriginateResponse ``Reason``),
 ``include/asterisk/causes.h`` (Q.850 hangup causes) and ``main/devicestate.c`` (device states,
-spelled ``INUSE`` in DeviceStateChange events and ``In use`` in PJSIPShowEndpoint, transcript 20).
+spelled ``INUSE`` in DeviceStateChange events and ``In use`` in PJSIPShowEndpoint, transcript
+20-listings-during-call-channels-endpoint-contacts-devicestate.txt).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ __all__ = [
 # OriginateResponse "Reason" is the last control frame seen on the outgoing channel (enum
 # ast_control_frame_type); 0 means no frame at all. Transcript 13: an unregistered or nonexistent
 # endpoint AND a callee rejecting with 486 all gave 0; ringing until Timeout gave 3 (the last frame
-# was RINGING); answered calls give 4 (files 04, 14, 24).
+# was RINGING); answered calls give 4 (transcripts 04-originate-to-softphone-playback.txt,
+# 14-click-to-call-originate-variables-hangup-action.txt, 24-webapp-originate-channelid-wait-hangup-crm-refused.txt).
 ORIGINATE_REASONS: dict[int, str] = {
     0: "failed",
     1: "hangup",
@@ -36,7 +38,8 @@ ORIGINATE_REASONS: dict[int, str] = {
     8: "congestion",
 }
 
-# Q.850 hangup causes the call log reasons about (Hangup "Cause", file 13: 17 and 19).
+# Q.850 hangup causes the call log reasons about (Hangup "Cause", transcript
+# 13-originate-failures-noanswer-busy-sync.txt: 17 and 19).
 NORMAL_CLEARING = 16
 USER_BUSY = 17
 NO_USER_RESPONSE = 18

@@ -82,7 +82,8 @@ class ListComplete:
 
 @dataclass(frozen=True)
 class Event:
-    """An event nobody asked for by ActionID (including ``OriginateResponse``, file 13)."""
+    """An event nobody asked for by ActionID (including ``OriginateResponse``, transcript
+    13-originate-failures-noanswer-busy-sync.txt)."""
 
     message: Message
 

@@ -85,7 +85,8 @@ class AMIActionError(AMIError):
     """Asterisk answered an action with ``Response: Error`` (or ``Failure``).
 
     ``message`` is Asterisk's own ``Message:`` text, stripped of the stray bare LF that some
-    PJSIP errors carry (transcripts 20 and 22); ``response`` is the full :class:`Message`.
+    PJSIP errors carry (transcripts 20-listings-during-call-channels-endpoint-contacts-devicestate.txt and
+    22-pjsipqualify-with-concurrent-listener.txt); ``response`` is the full :class:`Message`.
     """
 
     def __init__(self, action: str, message: str, response: Message | None = None) -> None:

@@ -501,9 +501,11 @@ class AsteriskRealtimeAPI:
         """Ring ``PJSIP/<from_endpoint>``; when answered, dial ``to_number`` in ``context``.
 
         Returns right after ``Originate successfully queued`` with the ActionID and the
-        ChannelId (the Uniqueid the first leg will have, file 24). With ``wait=True`` the
+        ChannelId (the Uniqueid the first leg will have, transcript
+        24-webapp-originate-channelid-wait-hangup-crm-refused.txt). With ``wait=True`` the
         connection logs in with ``Events: call`` (OriginateResponse is only delivered to
-        such sessions, files 19 and 24) and waits for the OriginateResponse of this ActionID.
+        such sessions, transcripts 19-event-filtering-events-mask-and-filter-action.txt and
+        24-webapp-originate-channelid-wait-hangup-crm-refused.txt) and waits for the OriginateResponse of this ActionID.
         ``channel_id`` and ``action_id`` may be chosen by the caller, so it can record them before
         Asterisk's first event about the call (a failing Originate answers within milliseconds).
         """
@@ -561,7 +563,8 @@ class AsteriskRealtimeAPI:
         )
 
     def hangup(self, channel: str, cause: int = 16) -> ActionResult:
-        """Hang up a channel by name or by the ChannelId given to originate_call (file 24)."""
+        """Hang up a channel by name or by the ChannelId given to originate_call (transcript
+        24-webapp-originate-channelid-wait-hangup-crm-refused.txt)."""
         name = _require("channel", channel, CHANNEL_RE, "channel name")
         code = _bounded_int("cause", cause, 0, 127)
         return self._simple("Hangup", [("Channel", name), ("Cause", code)])
@@ -644,7 +647,8 @@ class AsteriskRealtimeAPI:
         return self.reload_module("res_pjsip.so", event_timeout=event_timeout)
 
     def reload_module(self, module: str, *, event_timeout: float = 2.0) -> ReloadResult:
-        """Reload one module; report Asterisk's Message and the ``Event: Reload`` Status (file 17).
+        """Reload one module; report Asterisk's Message and the ``Event: Reload`` Status (transcript
+        17-reload-modules-and-command-output.txt).
 
         The event has class ``system``, so this connection logs in with ``Events: system``.
         """
@@ -663,7 +667,8 @@ class AsteriskRealtimeAPI:
         return ReloadResult(module=name, message=response.message, status=status)
 
     def module_check(self, module: str) -> ModuleCheckResult:
-        """``loaded=False`` for ``Module not loaded`` (file 21); other errors raise."""
+        """``loaded=False`` for ``Module not loaded`` (transcript 21-modulecheck-command-output-listcommands.txt); other
+        errors raise."""
         name = _require("module", module, MODULE_RE, "module name")
         with self._client() as client:
             response = client.send_action("ModuleCheck", [("Module", name)], raise_on_error=False)
@@ -792,7 +797,8 @@ _LISTCOMMANDS_LINE = re.compile(r"\(Priv: ([^)]*)\)\s*$")
 def allowed_actions(list_commands_response: Message) -> dict[str, tuple[str, ...]]:
     """Action name -> its classes, from a ``ListCommands`` response (it lists only what the user may run).
 
-    Each header is ``<Action>: <synopsis>  (Priv: call,all)`` (transcript 21).
+    Each header is ``<Action>: <synopsis>  (Priv: call,all)`` (transcript
+    21-modulecheck-command-output-listcommands.txt).
     """
     actions: dict[str, tuple[str, ...]] = {}
     for key, value in list_commands_response.headers:

@@ -7,9 +7,11 @@
   writes its output in small batches (``voip.calls.services.apply_outputs``). One consumer keeps
   the order per call; the ORM never runs on the event loop.
 * Read classes: ``call`` (channels, dial, bridge, hangup, DeviceStateChange, OriginateResponse;
-  file 24), ``system`` (ContactStatus, PeerStatus; file 19), ``dialplan`` (VarSet
-  MIXMONITOR_FILENAME for the recording; file 19 shows ``call,system`` gets no VarSet) and
-  ``cdr`` (Cdr events when cdr_manager is enabled; file 23).
+  transcript 24-webapp-originate-channelid-wait-hangup-crm-refused.txt), ``system`` (ContactStatus, PeerStatus;
+  transcript 19-event-filtering-events-mask-and-filter-action.txt), ``dialplan`` (VarSet
+  MIXMONITOR_FILENAME for the recording; transcript 19-event-filtering-events-mask-and-filter-action.txt shows
+  ``call,system`` gets no VarSet) and
+  ``cdr`` (Cdr events when cdr_manager is enabled; transcript 23-cdr-events-answered-and-no-answer.txt).
 
 Run it with ``python manage.py asterisk_events`` (production) or embedded in the web server
 (:func:`maybe_start_embedded_listener`, called from ``config/asgi.py``).

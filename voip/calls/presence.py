@@ -2,8 +2,10 @@
 
 No database, no I/O. Fed the events that speak about endpoints, in wire order: ``ContactStatus``
 (per contact URI, ``EndpointName``), ``PeerStatus`` and ``DeviceStateChange``
-(``Device: PJSIP/<endpoint>``), file 12; rebuilt after a reconnect from a ``PJSIPShowContacts``
-listing (file 02). It shares no state with the call tracker (:mod:`voip.calls.tracker`).
+(``Device: PJSIP/<endpoint>``), transcript 12-registration-lifecycle-unregister-unreachable-expiry.txt; rebuilt after a
+reconnect from a ``PJSIPShowContacts``
+listing (transcript 02-contacts-after-register.txt). It shares no state with the call tracker
+(:mod:`voip.calls.tracker`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from voip.calls.event_fields import as_message, channel_endpoint, clean, event_t
 
 __all__ = ["CONTACT_STATUS_PRESENCE", "PresenceTracker", "PresenceUpdate"]
 
-# ContactStatus -> presence (file 12).
+# ContactStatus -> presence (transcript 12-registration-lifecycle-unregister-unreachable-expiry.txt).
 CONTACT_STATUS_PRESENCE = {
     "Reachable": "registered",
     "NonQualified": "registered",
@@ -80,7 +82,8 @@ class PresenceTracker:
         return handler(message, event_time(message) or received_at or self._clock())
 
     def resync_contacts(self, items: Iterable[Any], now: dt.datetime | None = None) -> list[PresenceUpdate]:
-        """Rebuild presence from a ``PJSIPShowContacts`` listing (ContactList items, file 02)."""
+        """Rebuild presence from a ``PJSIPShowContacts`` listing (ContactList items, transcript
+        02-contacts-after-register.txt)."""
         now = now or self._clock()
         seen: dict[str, dict[str, tuple[str, str, int | None]]] = {}
         for item in items:

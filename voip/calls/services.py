@@ -125,7 +125,8 @@ def register_origination(user: Any, channel_id: str, action_id: str, dialled: st
     """Remember a click-to-call so the listener attributes its call to ``user``.
 
     ``channel_id`` is the ChannelId given to Originate: Asterisk makes it the call's linkedid
-    (transcript 24). Called by :func:`voip.calls.click_to_call.place_call` before the Originate is sent.
+    (transcript 24-webapp-originate-channelid-wait-hangup-crm-refused.txt). Called by
+    :func:`voip.calls.click_to_call.place_call` before the Originate is sent.
     """
     number = InternalNumber.objects.filter(user=user).values_list("number", flat=True).first() or ""
     origination, _created = PendingOrigination.objects.update_or_create(
@@ -361,7 +362,8 @@ def _pbx_naive(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 
 
 def _cdr_event(linkedid: str, rows: list[Any]) -> dict[str, Any]:
-    """One Cdr-event-shaped dict (file 23's headers) summarising every cdr row of a call."""
+    """One Cdr-event-shaped dict (transcript 23-cdr-events-answered-and-no-answer.txt's headers) summarising every cdr
+    row of a call."""
     rows = sorted(rows, key=lambda r: (r.uniqueid != linkedid, r.start or dt.datetime.max))
     first = rows[0]
     answered = [r for r in rows if (r.disposition or "").upper() == "ANSWERED" and r.answer is not None]

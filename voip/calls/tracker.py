@@ -2,17 +2,22 @@
 
 No database, no I/O, no Django ORM. Everything the tracker needs to know about the CRM is
 injected (:class:`Directory`), time comes from the events or from the caller's clock.
-Built from the event sequences Asterisk 22 really sends (``../shared/asterisk/ami``):
+Built from the event sequences Asterisk 22.10.1 really sent (the recorded AMI transcripts):
 
 * one call per ``Linkedid``; the first leg is the channel whose ``Uniqueid`` equals it
-  (an Originate with ``ChannelId`` makes that id both, transcript 24);
+  (an Originate with ``ChannelId`` makes that id both, transcript
+  24-webapp-originate-channelid-wait-hangup-crm-refused.txt);
 * a ``DialBegin`` without ``Channel`` (only ``Dest*`` headers) is an Originate ringing the
-  agent's own phone (files 13, 14, 24); a ``DialBegin`` with ``Channel`` is a dialplan Dial;
+  agent's own phone (transcripts 13-originate-failures-noanswer-busy-sync.txt,
+  14-click-to-call-originate-variables-hangup-action.txt, 24-webapp-originate-channelid-wait-hangup-crm-refused.txt); a
+  ``DialBegin`` with ``Channel`` is a dialplan Dial;
 * ``DialEnd`` ``DialStatus`` decides answered/busy/no answer; a no-answer Originate has no
-  DialEnd, only ``Hangup`` cause 19 and ``OriginateResponse`` ``Reason: 3`` (file 13);
+  DialEnd, only ``Hangup`` cause 19 and ``OriginateResponse`` ``Reason: 3`` (transcript
+  13-originate-failures-noanswer-busy-sync.txt);
 * an ``OriginateResponse`` failure to an unreachable endpoint has no channel events and
-  ``Uniqueid: <unknown>`` (file 13);
-* the call ends when every channel of it has hung up; a ``Cdr`` event (file 23) may come
+  ``Uniqueid: <unknown>`` (transcript 13-originate-failures-noanswer-busy-sync.txt);
+* the call ends when every channel of it has hung up; a ``Cdr`` event (transcript
+  23-cdr-events-answered-and-no-answer.txt) may come
   before or after the last Hangup and only carries the first leg's ``UniqueID``;
 * presence (who is registered) is the other, independent state machine: :mod:`voip.calls.presence`.
 """
@@ -47,7 +52,8 @@ UTC = dt.UTC
 
 # --- mappings (documented in docs/calls.md) ---------------------------------------------
 
-# DialEnd DialStatus -> disposition (files 05, 13, 23).
+# DialEnd DialStatus -> disposition (transcripts 05-call-between-two-softphones.txt,
+# 13-originate-failures-noanswer-busy-sync.txt, 23-cdr-events-answered-and-no-answer.txt).
 DIAL_STATUS_DISPOSITION = {
     "ANSWER": "answered",
     "BUSY": "busy",
@@ -60,7 +66,8 @@ DIAL_STATUS_DISPOSITION = {
     "INVALIDARGS": "failed",
 }
 
-# Hangup cause (Q.850) -> disposition of a call nobody answered (file 13: 17, 19; 16 = the
+# Hangup cause (Q.850) -> disposition of a call nobody answered (transcript
+# 13-originate-failures-noanswer-busy-sync.txt: 17, 19; 16 = the
 # caller gave up; 0 = a channel cancelled by Dial, never decisive on its own).
 CAUSE_DISPOSITION = {
     codes.NORMAL_CLEARING: "cancelled",
@@ -538,7 +545,9 @@ class CallTracker:
             return []
         channel = self._channel(call, message)
         if channel.extension:
-            # An Originate's CallerID is what the agent's phone shows, not who calls (files 14, 24).
+            # An Originate's CallerID is what the agent's phone shows, not who calls (transcripts
+            # 14-click-to-call-originate-variables-hangup-action.txt,
+            # 24-webapp-originate-channelid-wait-hangup-crm-refused.txt).
             return []
         channel.caller_num = clean(message.get("CallerIDNum")) or channel.caller_num
         channel.caller_name = clean(message.get("CallerIDName")) or channel.caller_name
@@ -681,7 +690,8 @@ class CallTracker:
         call.originate_failed = True
         out.extend(self._progress(call, "failed", codes.ORIGINATE_REASONS.get(reason or 0, "failed")))
         if not call.channels:
-            # No channel was ever created (unregistered/unknown endpoint, file 13).
+            # No channel was ever created (unregistered/unknown endpoint, transcript
+            # 13-originate-failures-noanswer-busy-sync.txt).
             call.hangup_cause_text = codes.ORIGINATE_REASONS.get(reason or 0, "failed")
             out.extend(self._finish(call, when))
         else:
@@ -774,7 +784,8 @@ class CallTracker:
             if call.originate_failed or call.originate_reason not in (None, 4):
                 return ORIGINATE_REASON_DISPOSITION.get(call.originate_reason or 0, "failed")
             if call.origin_answered_at is not None and not call.dialled:
-                # An Originate into an application (files 04, 07): the agent's answer is the call.
+                # An Originate into an application (transcripts 04-originate-to-softphone-playback.txt,
+                # 07-originate-into-realtime-dialplan-mixmonitor.txt): the agent's answer is the call.
                 call.answered_at = call.origin_answered_at
                 return "answered"
         if call.cdr_disposition:
