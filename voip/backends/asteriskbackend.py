@@ -59,6 +59,7 @@ __all__ = [
     "RecordingResult",
     "ReloadResult",
     "build_callerid",
+    "parse_callerid",
 ]
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,14 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # (manager.c man_do_variable_value): "," splits into another variable, quotes and backslashes
 # are removed; "${"/"$[" would be expanded if the dialplan ever re-evaluates the value.
 _VARIABLE_VALUE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f,\"\\]|\$[{\[]")
-_CALLERID_NAME_STRIP = re.compile(r"[\x00-\x1f\x7f\"\\<>]")
-_CALLERID_RE = re.compile(r'\s*"?(?P<name>[^"<>]*?)"?\s*<(?P<number>[^<>]*)>\s*')
+# Refused anywhere in an explicit caller ID: every Unicode control character (C0, DEL, C1: CR/LF
+# would start a new AMI header or action), the bidirectional embedding/override/isolate controls
+# (U+202A-U+202E, U+2066-U+2069: they make a name display as something else) and the line and
+# paragraph separators.
+_CALLERID_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# Manager Originate copies CallerID into a 256-byte buffer before parsing it (main/manager.c
+# action_originate, tmp2[256]): anything longer would be cut by Asterisk.
+CALLERID_MAX_BYTES = 255
 
 
 def _require(field_name: str, value: object, pattern: re.Pattern[str], what: str) -> str:
@@ -128,31 +135,124 @@ def _positive_seconds(field_name: str, value: object, high: float = 3600) -> flo
     return float(value)
 
 
+def _strip_quoted(text: str) -> str:
+    """``ast_strip_quoted`` with ``"`` as the quote (main/utils.c): blanks, then one pair of quotes."""
+    text = text.strip(" ")
+    if text.startswith('"') and text.endswith('"'):
+        text = text[1:-1]
+    return text
+
+
+def _unescape_quoted(text: str) -> str:
+    """``ast_unescape_quoted`` (main/utils.c): a backslash keeps the next character; a last one is dropped."""
+    return re.sub(r"\\(.?)", r"\1", text, flags=re.DOTALL)
+
+
+def _escape_quoted(text: str) -> str:
+    r"""``ast_escape_quoted`` (main/utils.c) for names without control characters: ``"`` and ``\``."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _shrink_phone_number(text: str) -> str:
+    """``ast_shrink_phone_number`` (main/callerid.c): drop ``( )`` and blanks, ``-`` outside ``[]``, inner ``.``."""
+    kept: list[str] = []
+    bracketed = 0
+    for position, char in enumerate(text):
+        if char == "[":
+            bracketed += 1
+        elif char == "]":
+            bracketed -= 1
+        elif char == "-":
+            if not bracketed:
+                continue
+        elif char == ".":
+            if position != len(text) - 1:
+                continue
+        elif char in "( )":
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def parse_callerid(text: str) -> tuple[str | None, str | None]:
+    """``(name, number)`` exactly as Asterisk reads a caller ID string (``ast_callerid_parse``).
+
+    ``"Name" <number>``, ``Name <number>``, a bare number, or a bare name; the number is the
+    text inside the *last* ``<``, so a name may hold ``<``, ``>`` and quotes. Backslashes in the
+    name escape the next character. Manager Originate reads its ``CallerID`` header this way
+    (main/manager.c action_originate), so this is what Asterisk would make of ``text``.
+    """
+    text = text.strip(" ")
+    inner = _strip_quoted(text)
+    quotes_stripped = inner != text
+    name: str | None
+    number: str | None
+    less_than = inner.rfind("<")
+    if less_than >= 0:
+        location = inner[less_than + 1 :]
+        greater_than = location.rfind(">")
+        number = location[:greater_than] if greater_than >= 0 else location
+        name = _strip_quoted(inner[:less_than])
+    else:
+        shrunk = _shrink_phone_number(inner)
+        if not quotes_stripped and shrunk and all(char in "0123456789*#+" for char in shrunk):
+            name, number = None, shrunk
+        else:
+            name, number = _strip_quoted(inner), None
+    if name is not None:
+        name = _unescape_quoted(name)
+    return name, number
+
+
 def build_callerid(callerid: str | tuple[str, str] | None, default_number: str | None = None) -> str | None:
-    """``"Name" <number>`` with quotes, backslashes, angle brackets and control chars stripped."""
+    r"""The ``CallerID`` header for an explicit caller ID, or None when none was given.
+
+    ``callerid`` is a ``(name, number)`` pair or a string read the way Asterisk reads it
+    (:func:`parse_callerid`); a string without a number gets ``default_number``. Control
+    characters (CR, LF, NUL ...), bidirectional controls and a number that is not digits, ``*``,
+    ``#`` or a leading ``+`` raise :class:`ValidationError`; nothing is dropped silently. The name
+    is written back quoted as Asterisk's own ``ast_callerid_merge`` does (``"`` and ``\`` escaped),
+    so ``"John "JJ" Smith" <1001>`` reaches Asterisk as the name ``John "JJ" Smith``.
+    """
     if callerid is None:
         return None
     if isinstance(callerid, tuple):
         if len(callerid) != 2:
             raise ValidationError("callerid", "a (name, number) pair is expected")
         name, number = callerid
+        if not isinstance(name, str) or not isinstance(number, str):
+            raise ValidationError("callerid", "name and number must be strings")
+        given = f"{name!r}, {number!r}"
     elif isinstance(callerid, str):
-        match = _CALLERID_RE.fullmatch(callerid)
-        name, number = (match.group("name"), match.group("number")) if match else (callerid, default_number or "")
+        name, number, given = None, None, repr(callerid)
     else:
         raise ValidationError("callerid", f"{callerid!r} is not a caller ID")
-    if not isinstance(name, str) or not isinstance(number, str):
-        raise ValidationError("callerid", "name and number must be strings")
-    clean_name = _CALLERID_NAME_STRIP.sub("", name).strip()[:80]
+    if any(_CALLERID_FORBIDDEN.search(part) for part in (callerid if isinstance(callerid, tuple) else (callerid,))):
+        raise ValidationError(
+            "callerid", f"{given} contains a control character (CR, LF, NUL ...) or a bidirectional control"
+        )
+    if isinstance(callerid, str):
+        name, number = parse_callerid(callerid)
+        if number is None:
+            number = default_number
+    number = _shrink_phone_number(number or "")
     if number and not NUMBER_RE.fullmatch(number):
         raise ValidationError("callerid", f"{number!r} is not a valid caller ID number")
-    if clean_name and number:
-        return f'"{clean_name}" <{number}>'
-    if number:
-        return f"<{number}>"
-    if clean_name:
-        return f'"{clean_name}"'
-    raise ValidationError("callerid", "caller ID is empty")
+    if name is not None and not name.strip(" "):
+        name = None
+    if name is not None and number:
+        header = f'"{_escape_quoted(name)}" <{number}>'
+    elif number:
+        header = f"<{number}>"
+    elif name is not None:
+        # Without a number Asterisk would take a "<" in the name for the start of one: an empty
+        # "<>" keeps the whole name a name.
+        header = f'"{_escape_quoted(name)}"' + (" <>" if "<" in name else "")
+    else:
+        raise ValidationError("callerid", "caller ID is empty")
+    if len(header.encode("utf-8")) > CALLERID_MAX_BYTES:
+        raise ValidationError("callerid", f"{given} is longer than Asterisk's {CALLERID_MAX_BYTES} bytes")
+    return header
 
 
 def _variable_headers(variables: Mapping[str, object] | None) -> list[tuple[str, str]]:
