@@ -36,7 +36,8 @@ Behaviour, as recorded from the real Asterisk:
 * ``Events:`` at login selects which event classes a session receives (``on``/``off``/list);
 * ``Originate`` answers ``Originate successfully queued`` and then sends ``OriginateResponse``
   (answered, file 24; failure, no answer, rejected: file 13) to every session whose mask
-  includes ``call``; the outcome per channel is ``server.originate_outcomes``;
+  includes ``call``; the outcome per channel is ``server.originate_outcomes``; outcome
+  ``busy`` replays file 13's busy phone whole, its channel events around the OriginateResponse;
 * ``Hangup``, ``MixMonitor``, ``StopMixMonitor`` know the channels created by Originate
   (``server.active_channels``); ``QueueAdd/QueueRemove/QueuePause`` keep queue state
   (``server.queues``, the static member PJSIP/1001 in ``support``);
@@ -92,6 +93,10 @@ ORIGINATE_RECORDINGS = {
     "noanswer": ("13", "orig-noanswer"),  # rang until Timeout: Failure, Reason: 3
     "rejected": ("13", "orig-reject"),  # callee answered 486: Failure, Reason: 0
 }
+# Outcomes replayed with the outgoing channel's own events around the OriginateResponse (file 13:
+# Newchannel ... HangupRequest Cause 17, DialEnd BUSY, OriginateResponse Reason 0, Hangup).
+# Recorded channel name and Uniqueid, replaced by the ones of each Originate.
+ORIGINATE_EXCHANGES = {"busy": ("13", "orig-reject", "PJSIP/1005-00000001", "1795815126.3")}
 
 # Events that follow a response without carrying its ActionID (file 17: Event: Reload).
 _FOLLOW_EVENTS = {"reload": (b"Event: Reload\r\n",)}
@@ -593,6 +598,9 @@ class FakeAMIServer:
             return
         await self._reply_text(session, action, "Originate successfully queued")
         outcome = self.originate_outcomes.get(channel, "failure")
+        if outcome in ORIGINATE_EXCHANGES:
+            self._spawn(self._deliver_later(self._recorded_originate(outcome, action, channel), self.originate_delay))
+            return
         prefix, recorded_id = ORIGINATE_RECORDINGS[outcome]
         raw = self.templates.event("OriginateResponse", prefix, recorded_id)
         if action.action_id is not None:
@@ -605,6 +613,30 @@ class FakeAMIServer:
         else:
             raw = tr.with_header(raw, "Channel", channel)
         self._spawn(self._deliver_later(raw, self.originate_delay))
+
+    def _recorded_originate(self, outcome: str, action: Message, channel: str) -> bytes:
+        """The recorded events of one Originate, for this Originate's channel, ChannelId and ActionID."""
+        prefix, recorded_id, recorded_channel, recorded_uniqueid = ORIGINATE_EXCHANGES[outcome]
+        received = next(
+            received
+            for session in tr.load(prefix)
+            for sent, received in session.exchanges()
+            if tr.header(sent, "ActionID") == recorded_id
+        )
+        channel_name = f"{channel}-{next(self._channel_numbers):08x}"
+        unique_id = action.get("ChannelId") or f"1795816600.{next(self._channel_numbers)}"
+        recorded_endpoint = recorded_channel.rsplit("-", 1)[0]
+        events = bytearray()
+        for raw in received:
+            if not raw.startswith(b"Event:"):
+                continue  # the response was sent already
+            raw = raw.replace(recorded_channel.encode(), channel_name.encode())
+            raw = raw.replace(recorded_uniqueid.encode(), unique_id.encode())
+            raw = raw.replace(recorded_endpoint.encode(), channel.encode())
+            if tr.header(raw, "Event") == "OriginateResponse":
+                raw = _set_action_id(raw, action.action_id)
+            events += raw
+        return bytes(events)
 
     async def _deliver_later(self, raw: bytes, delay: float) -> None:
         await asyncio.sleep(delay)

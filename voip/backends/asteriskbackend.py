@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voip.ami.client import AMIClient
-from voip.ami.errors import AMIError, AMITimeoutError
+from voip.ami.errors import AMIActionError, AMIError, AMITimeoutError
 from voip.ami.protocol import EventListResult, Message
 from voip.ami.session import raise_for_response
 from voip.backends import ValidationError
@@ -332,6 +332,38 @@ ORIGINATE_REASONS: dict[int, str] = {
 }
 
 
+# Why a call failed, from what the outgoing channel showed (Q.850 hangup causes as Asterisk names
+# them in include/asterisk/causes.h; Dial statuses of DialEnd). Transcript 13: the busy phone's
+# channel ended with HangupRequest/Hangup "Cause: 17" (User busy, TechCause 486) and DialEnd
+# "DialStatus: BUSY", while its OriginateResponse said only "Reason: 0".
+_FAILURE_BY_CAUSE: dict[int, str] = {
+    1: "unallocated_number",
+    3: "unallocated_number",
+    17: "busy",
+    18: "no_answer",
+    19: "no_answer",
+    20: "not_registered",
+    21: "rejected",
+    27: "unreachable",
+    34: "congestion",
+    38: "congestion",
+    41: "congestion",
+    42: "congestion",
+    44: "congestion",
+}
+_FAILURE_BY_DIAL_STATUS: dict[str, str] = {
+    "BUSY": "busy",
+    "NOANSWER": "no_answer",
+    "CONGESTION": "congestion",
+    "CHANUNAVAIL": "unreachable",
+    "CANCEL": "cancelled",
+}
+_FAILURE_BY_REASON: dict[int, str] = {1: "hangup", 3: "no_answer", 5: "busy", 8: "congestion"}
+# How long to wait, after a failed OriginateResponse, for the Hangup of a channel that was created
+# (the busy phone's Hangup came right after the OriginateResponse, transcript 13).
+HANGUP_GRACE_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class OriginateResult(_Result):
     action_id: str
@@ -346,6 +378,11 @@ class OriginateResult(_Result):
     answered: bool | None = None
     uniqueid: str | None = None
     response: dict[str, Any] | None = None
+    # Why a waited-for call was not answered: a code (endpoint_not_found, not_registered,
+    # unreachable, busy, no_answer, rejected, congestion, unallocated_number, cancelled, hangup,
+    # unknown) and a sentence for people.
+    failure: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -686,15 +723,23 @@ class AsteriskRealtimeAPI:
                 lambda message: message.event == "OriginateResponse" and message.action_id == action_id,
                 timeout=wait_seconds,
             )
-        reason = _int_or_none(event.get("Reason"))
+            reason = _int_or_none(event.get("Reason"))
+            answered = (event.get("Response") or "").lower() == "success" and reason == 4
+            failure, explanation = (
+                (None, None)
+                if answered
+                else _explain_failure(client, endpoint=endpoint, channel_id=chosen_channel_id, reason=reason)
+            )
         outcome = ORIGINATE_REASONS.get(reason, "unknown") if reason is not None else "unknown"
         return dataclasses.replace(
             result,
             outcome=outcome,
             reason_code=reason,
-            answered=(event.get("Response") or "").lower() == "success" and reason == 4,
+            answered=answered,
             uniqueid=event.get("Uniqueid"),
             response=event.to_dict(),
+            failure=failure,
+            reason=explanation,
         )
 
     def hangup(self, channel: str, cause: int = 16) -> ActionResult:
@@ -916,6 +961,108 @@ class AsteriskRealtimeAPI:
     def _list(self, action: str, headers: list[tuple[str, Any]] | None = None) -> EventListResult:
         with self._client() as client:
             return client.send_list_action(action, headers)
+
+
+def _channel_events(client: AMIClient, channel_id: str) -> list[Message]:
+    """The queued events of the Originate's own channel (its Uniqueid is the ChannelId we chose)."""
+
+    def ours(message: Message) -> bool:
+        return channel_id in (message.get("Uniqueid"), message.get("DestUniqueid"))
+
+    events = [message for message in client.pop_events() if ours(message)]
+    created = any(message.event == "Newchannel" for message in events)
+    if created and not any(message.event == "Hangup" for message in events):
+        with contextlib.suppress(AMITimeoutError):
+            events.append(
+                client.wait_for_event(
+                    lambda message: message.event == "Hangup" and ours(message), timeout=HANGUP_GRACE_SECONDS
+                )
+            )
+    return events
+
+
+def _failure_from_channel(events: list[Message], channel: str) -> tuple[str, str] | None:
+    dial_status = next((m.get("DialStatus") for m in events if m.event == "DialEnd" and m.get("DialStatus")), None)
+    hangup = next((m for m in reversed(events) if m.event in ("Hangup", "HangupRequest") and m.get("Cause")), None)
+    cause = _int_or_none(hangup.get("Cause")) if hangup is not None else None
+    failure = _FAILURE_BY_CAUSE.get(cause or -1) or _FAILURE_BY_DIAL_STATUS.get(dial_status or "")
+    if failure is None and cause is None and dial_status is None:
+        return None
+    details = []
+    if hangup is not None and hangup.get("Cause-txt"):
+        details.append(f"{hangup.get('Cause-txt')}, cause {cause}")
+    elif cause is not None:
+        details.append(f"cause {cause}")
+    tech_cause = next((m.get("TechCause") for m in events if m.get("TechCause")), None)
+    if tech_cause:
+        details.append(f"SIP {tech_cause}")
+    if dial_status:
+        details.append(f"dial status {dial_status}")
+    sentences = {
+        "busy": f"{channel} is busy",
+        "no_answer": f"{channel} rang and nobody answered",
+        "rejected": f"{channel} rejected the call",
+        "congestion": f"{channel} could not be reached: the network is congested",
+        "unreachable": f"{channel} could not be reached",
+        "not_registered": f"{channel} is not registered",
+        "unallocated_number": f"{channel} does not exist",
+        "cancelled": f"the call to {channel} was cancelled",
+    }
+    sentence = sentences.get(failure or "", f"the call to {channel} ended before it was answered")
+    return failure or "hangup", f"{sentence} ({'; '.join(details)})."
+
+
+def _failure_from_endpoint(client: AMIClient, endpoint: str) -> tuple[str, str] | None:
+    """Whether Asterisk knows the endpoint and has a contact for it (PJSIPShowEndpoints)."""
+    try:
+        listing = client.send_list_action("PJSIPShowEndpoints")
+        items = [item for item in listing.items if item.event == "EndpointList"]
+    except AMIActionError as exc:
+        # With no endpoint at all Asterisk answers an error (res_pjsip/pjsip_configuration.c).
+        if not (exc.message or "").startswith("No endpoints found"):
+            logger.info("PJSIPShowEndpoints failed while explaining a failed Originate: %s", exc)
+            return None
+        items = []
+    except AMIError as exc:
+        logger.info("PJSIPShowEndpoints failed while explaining a failed Originate: %s", exc)
+        return None
+    row = next((item for item in items if item.get("ObjectName") == endpoint), None)
+    if row is None:
+        return (
+            "endpoint_not_found",
+            f"Endpoint {endpoint} does not exist in Asterisk (PJSIPShowEndpoints does not list it).",
+        )
+    contacts = [part for part in (row.get("Contacts") or "").split(",") if part.strip()]
+    if not contacts:
+        return "not_registered", f"Endpoint {endpoint} has no registered contact: its phone is not registered."
+    if (row.get("DeviceState") or "").lower() == "unavailable":
+        return "unreachable", f"Endpoint {endpoint} is registered but its contact is unreachable."
+    return None
+
+
+def _explain_failure(client: AMIClient, *, endpoint: str, channel_id: str, reason: int | None) -> tuple[str, str]:
+    """A failure code and a sentence for a call that was not answered.
+
+    ``Reason: 0`` only means "failed": Asterisk gave it for an unregistered endpoint, a missing
+    one and a busy phone alike (transcript 13-originate-failures-noanswer-busy-sync.txt). So the
+    channel's own events come first (hangup cause, dial status); when no channel was created,
+    Asterisk is asked whether it knows the endpoint and has a contact for it.
+    """
+    channel = f"PJSIP/{endpoint}"
+    from_channel = _failure_from_channel(_channel_events(client, channel_id), channel)
+    if from_channel is not None and from_channel[0] != "hangup":
+        return from_channel
+    if reason == 3:
+        return "no_answer", f"{channel} rang and nobody answered before the timeout (Reason 3)."
+    if reason in _FAILURE_BY_REASON and reason != 1:
+        failure = _FAILURE_BY_REASON[reason]
+        return failure, f"{channel}: {failure.replace('_', ' ')} (Reason {reason})."
+    if from_channel is not None:
+        return from_channel
+    from_endpoint = _failure_from_endpoint(client, endpoint)
+    if from_endpoint is not None:
+        return from_endpoint
+    return "unknown", f"Asterisk reported the call to {channel} as failed without a cause (Reason {reason})."
 
 
 def _bool(field_name: str, value: object) -> bool:
