@@ -751,7 +751,13 @@ class AsteriskRealtimeAPI:
     def start_recording(
         self, channel: str, filename: str, format: str = "wav", options: str | None = None
     ) -> RecordingResult:
-        """MixMonitor into ``<RECORDINGS_DIR>/<filename>.<format>``; returns the MixMonitorID."""
+        """MixMonitor into ``<filename>.<format>``; returns the MixMonitorID and the file sent.
+
+        Without ``RECORDINGS_DIR`` (the default) the name is sent relative, and MixMonitor writes
+        it into Asterisk's own monitor directory, ``<astspooldir>/monitor``, wherever Asterisk is
+        installed (apps/app_mixmonitor.c ``filename_parse``; transcript 07 shows the absolute path
+        it reports). With ``RECORDINGS_DIR`` the file is ``<RECORDINGS_DIR>/<filename>.<format>``.
+        """
         name = _require("channel", channel, CHANNEL_RE, "channel name")
         base = _require("filename", filename, FILENAME_RE, "recording file name (no directories)")
         if ".." in base:
