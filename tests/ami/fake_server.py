@@ -46,6 +46,9 @@ Behaviour, as recorded from the real Asterisk:
   recording of the same action with the same parameters, with recorded error replies for
   unknown endpoints/modules/files/commands; unknown actions get Asterisk's own error text.
 
+Another PBX state: ``replay_transcript(path)`` answers the actions of a transcript recorded
+elsewhere (``tests/diagnostics/transcripts``) with its bytes.
+
 Fault injection: ``silent_actions`` (never answered), ``send_greeting=False``,
 ``drop_mid_list`` (list actions whose connection is closed after the first item),
 ``drop_connections()`` and ``restart()`` (listener comes back on the same port).
@@ -62,6 +65,7 @@ import secrets
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from tests.ami import transcripts as tr
@@ -266,6 +270,7 @@ class FakeAMIServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._channel_numbers = itertools.count(0x20)
         self.templates = templates()
+        self.overrides: dict[tuple[str, tuple[tuple[str, str], ...]], list[bytes]] = {}
 
     # -- lifecycle --------------------------------------------------------------------
     @property
@@ -350,6 +355,20 @@ class FakeAMIServer:
 
     def drop_connections_threadsafe(self) -> None:
         self.call_threadsafe(self.drop_connections())
+
+    def replay_transcript(self, path: Path) -> FakeAMIServer:
+        """Answer the actions recorded in another transcript file (same format) with its bytes.
+
+        Its exchanges take precedence over the shared recordings: a PBX in another state.
+        """
+        for session in tr.parse_file(path):
+            for sent, received in session.exchanges():
+                headers = tr.parse_headers(sent)
+                action = next(value for key, value in headers if key.lower() == "action")
+                action_id = next((value for key, value in headers if key.lower() == "actionid"), None)
+                if action_id is not None and action.lower() != "login":
+                    self.overrides[_replay_key(action, headers)] = _messages_for(action, action_id, received)
+        return self
 
     # -- inspection -------------------------------------------------------------------
     @property
@@ -519,7 +538,7 @@ class FakeAMIServer:
 
     async def _replay(self, session: FakeSession, action: Message, name: str) -> None:
         params = [(key, value) for key, value in action.headers]
-        recorded = self.templates.exchange(name, params)
+        recorded = self.overrides.get(_replay_key(name, params)) or self.templates.exchange(name, params)
         if recorded is None:
             recorded = self._fallback(name, action)
         if recorded is None:
