@@ -680,6 +680,8 @@ class AsteriskRealtimeAPI:
         such sessions, files 19 and 24) and waits for the OriginateResponse of this ActionID.
         ``channel_id`` and ``action_id`` may be chosen by the caller, so it can record them before
         Asterisk's first event about the call (a failing Originate answers within milliseconds).
+        A call that was not answered also gets ``failure`` (a code) and ``reason`` (a sentence):
+        see :func:`_explain_failure`. An explicit ``callerid`` goes through :func:`build_callerid`.
         """
         endpoint = _require("from_endpoint", from_endpoint, ENDPOINT_RE, "endpoint id")
         number = _require("to_number", _without_separators(to_number), NUMBER_RE, "number to dial")
