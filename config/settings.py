@@ -176,8 +176,9 @@ VOIP = [
             "CONTEXT": env.str("ASTERISK_OUTBOUND_CONTEXT", default="from-internal"),
             "OUTBOUND_CONTEXT": env.str("ASTERISK_OUTBOUND_CONTEXT", default="from-internal"),
             "ORIGINATE_TIMEOUT": env.int("ASTERISK_ORIGINATE_TIMEOUT", default=30),
-            # Where Asterisk writes MixMonitor files, as Asterisk sees the path.
-            "RECORDINGS_DIR": env.str("ASTERISK_RECORDINGS_DIR", default="/var/spool/asterisk/monitor"),
+            # Empty: MixMonitor gets names relative to Asterisk's own monitor directory
+            # (<astspooldir>/monitor). Set: the directory Asterisk writes recordings into, as Asterisk sees it.
+            "RECORDINGS_DIR": env.str("ASTERISK_RECORDINGS_DIR", default=""),
         },
     },
 ]

@@ -141,7 +141,12 @@ class Command(BaseCommand):
 
     # -- --test-connection ------------------------------------------------------------------------
     def test_connection(self, options: dict[str, Any]) -> bool:
+        from voip.asterisk_config.writer import realtime_engine_refusal
+
         db_ok = self._test_database()
+        refusal = realtime_engine_refusal()
+        if refusal is not None:  # Django reads the tables; Asterisk could not
+            db_ok = self.fail(refusal)
         ami_ok = self._test_ami()
         return db_ok and ami_ok
 
