@@ -227,11 +227,24 @@ VOIP_CALLS = {
     "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=bool(ASTERISK_AMI["AMI_SECRET"])),
 }
 
+# Everything goes to one console handler on the root logger. Django's own default config gives the
+# "django" logger a console handler of its own (when DEBUG is on) that also propagates to the root,
+# which printed every line twice: here that logger keeps no handler of its own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"permission_denied_without_traceback": {"()": "config.log_filters.PermissionDeniedWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["permission_denied_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
