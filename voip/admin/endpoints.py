@@ -49,10 +49,8 @@ class RegistrationStatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
-            ("registered", _("registered (has a contact)")),
-            ("unregistered", _("not registered")),
-            ("unreachable", _("unreachable")),
-            ("in_call", _("in a call")),
+            # The same words as the status column (the model's labels): one word per state.
+            *((status, STATUS_LABELS[status]) for status in ("registered", "unregistered", "unreachable", "in_call")),
             ("disabled", _("disabled")),
         ]
 
