@@ -25,7 +25,7 @@ from voip.calls.models import PresenceStatus
 from voip.provisioning import services
 from voip.realtime.models import PsAor, PsContact, PsEndpoint
 
-from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 from .registration import (
     endpoint_ids_with_presence,
     endpoints_with_contacts,
@@ -84,7 +84,7 @@ class EndpointChangeList(ChangeList):
 
 
 @admin.register(PsEndpoint)
-class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
+class EndpointAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "extension_user",

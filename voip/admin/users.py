@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from voip.provisioning import services
 from voip.provisioning.errors import ProvisioningError
 
-from .common import ProvisioningPermissionsMixin, new_passwords_page
+from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, show_new_passwords
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
 
-class UserWithExtensionAdmin(ProvisioningPermissionsMixin, UserAdmin):
+class UserWithExtensionAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, UserAdmin):
     list_display = (*UserAdmin.list_display, "extension")
     list_select_related = ("internal_number",)
     actions = ["give_extensions"]
@@ -51,7 +51,7 @@ class UserWithExtensionAdmin(ProvisioningPermissionsMixin, UserAdmin):
                 )
             else:
                 created.append((f"{result.number} ({user.get_username()})", result.password))
-        return new_passwords_page(request, self, created) if created else None
+        return show_new_passwords(request, self, created) if created else None
 
 
 admin.site.unregister(User)

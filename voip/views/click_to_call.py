@@ -8,7 +8,9 @@ the call and the view returns at once; progress reaches the page as ``call_progr
 
 Answers ``{"ok": true, "channel_id", "action_id", "dialled"}`` or ``{"ok": false, "error", "code"}``
 with 401/403 (not allowed), 405 (not POST), 409 (no usable extension), 400 (not a number),
-429 (rate limit, ``Retry-After``), 502 (Asterisk refused) or 503 (Asterisk unreachable).
+429 (rate limit, ``Retry-After``), 502 (Asterisk refused) or 503 (Asterisk not configured, or
+configured but unreachable). Only refusals caused by the request count against the user's rate
+limit: a 5xx (our side or Asterisk's) is given back.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from django.views.decorators.http import require_POST
 
 from crm.phones import to_e164, to_national
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
+from voip.ami_reasons import connection_reason
 from voip.calls.services import register_origination
 from voip.provisioning.models import InternalNumber
-from voip.ratelimit import hit
+from voip.ratelimit import hit, refund
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +75,17 @@ def _calls_settings() -> dict[str, Any]:
     return getattr(settings, "VOIP_CALLS", {})
 
 
+def not_configured_message() -> str:
+    return _("Asterisk is not configured: set ASTERISK_AMI_SECRET, see README")
+
+
 def asterisk_options() -> dict[str, Any]:
-    """The Asterisk entry's OPTIONS in ``settings.VOIP`` (as the guide reads them)."""
+    """The Asterisk entry's OPTIONS in ``settings.VOIP`` (as the guide reads them); refused without an AMI secret."""
     config = next((b for b in getattr(settings, "VOIP", []) if b.get("PROVIDER") == "Asterisk"), None)
-    if config is None:
-        raise ClickToCallError("not_configured", _("Telephony is not configured."), 503)
-    return dict(config.get("OPTIONS", {}))
+    options = dict(config.get("OPTIONS", {})) if config is not None else {}
+    if not options.get("AMI_SECRET"):
+        raise ClickToCallError("not_configured", not_configured_message(), 503)
+    return options
 
 
 def active_extension(user: AbstractBaseUser) -> InternalNumber:
@@ -167,9 +175,12 @@ def place_call(user: AbstractBaseUser, raw_number: str) -> PlacedCall:
         )
     except AMIConnectionError as exc:
         logger.warning("Click-to-call: AMI unreachable: %s", exc)
-        raise ClickToCallError(
-            "ami_unavailable", _("The phone system cannot be reached right now. Try again in a minute."), 503
-        ) from exc
+        message = _("Asterisk is configured but not reachable at %(host)s:%(port)s (%(reason)s).") % {
+            "host": exc.host,
+            "port": exc.port,
+            "reason": connection_reason(exc),
+        }
+        raise ClickToCallError("ami_unavailable", message, 503) from exc
     except AMIInjectionError as exc:  # dial_target() should make this impossible
         logger.error("Click-to-call: refused unsafe value: %s", exc)
         raise ClickToCallError("invalid_number", _("This is not a phone number."), 400) from exc
@@ -209,5 +220,7 @@ def click_to_call(request: HttpRequest) -> JsonResponse:
     try:
         placed = place_call(user, request.POST.get("number", ""))
     except ClickToCallError as exc:
+        if exc.status >= 500:  # our configuration or Asterisk failed, not the user
+            refund(limit)
         return _error(exc.code, exc.message, exc.status)
     return JsonResponse(placed.to_dict())
