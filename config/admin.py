@@ -1,4 +1,9 @@
-"""The admin site: every telephony model under one "VOIP" section, as the user's guide shows it."""
+"""The admin site: every telephony model under one "VOIP" section, as the user's guide shows it.
+
+The models live in four Django apps (``voip``, ``realtime``, ``provisioning``, ``calls``); the
+index shows them as one section, and so does each of those apps' own page (``/admin/realtime/``,
+``/admin/calls/``), which every VOIP breadcrumb links to under the same name, "VOIP".
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ class CrmAdminSite(admin.AdminSite):
     site_title = "CRM"
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+        if app_label in VOIP_APP_LABELS:
+            return [app for app in self.get_app_list(request) if app["name"] == "VOIP"]
         apps = super().get_app_list(request, app_label)
         if app_label is not None:
             return apps
