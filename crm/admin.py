@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Company, Contact
@@ -14,7 +15,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("phone"), ordering="phone_e164")
     def shown_phone(self, company: Company) -> str:
-        return display(company.phone)
+        return format_html('<span class="number">{}</span>', display(company.phone))
 
 
 @admin.register(Contact)
@@ -27,8 +28,8 @@ class ContactAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("phone"), ordering="phone_e164")
     def shown_phone(self, contact: Contact) -> str:
-        return display(contact.phone)
+        return format_html('<span class="number">{}</span>', display(contact.phone))
 
     @admin.display(description=_("mobile"), ordering="mobile_e164")
     def shown_mobile(self, contact: Contact) -> str:
-        return display(contact.mobile)
+        return format_html('<span class="number">{}</span>', display(contact.mobile))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from crm.phones import display
@@ -36,11 +37,11 @@ class CallLogAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("caller"), ordering="caller_number")
     def caller(self, call: CallLog) -> str:
-        return display(call.caller_number)
+        return format_html('<span class="number">{}</span>', display(call.caller_number))
 
     @admin.display(description=_("callee"), ordering="callee_number")
     def callee(self, call: CallLog) -> str:
-        return display(call.callee_number)
+        return format_html('<span class="number">{}</span>', display(call.callee_number))
 
     @admin.display(description=_("duration"), ordering="duration")
     def length(self, call: CallLog) -> str:

@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from voip.ami.errors import AMIConnectionError, AMIError
@@ -208,7 +208,12 @@ class EndpointAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnl
     def test_registration(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> None:
         ids = list(queryset.order_by("id").values_list("id", flat=True)[: MAX_LIVE_CHECKS + 1])
         if len(ids) > MAX_LIVE_CHECKS:
-            messages.warning(request, gettext("Only the first %(n)d endpoints were tested.") % {"n": MAX_LIVE_CHECKS})
+            tested = ngettext(
+                "Only the first %(n)d endpoint was tested.",
+                "Only the first %(n)d endpoints were tested.",
+                MAX_LIVE_CHECKS,
+            )
+            messages.warning(request, tested % {"n": MAX_LIVE_CHECKS})
             ids = ids[:MAX_LIVE_CHECKS]
         results = live_status(ids, qualify=True)
         unreachable = {r.error for r in results if r.error and r.status == PresenceStatus.UNKNOWN}
