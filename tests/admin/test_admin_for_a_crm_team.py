@@ -98,3 +98,13 @@ def test_user_page_shows_the_extension_and_its_status(admin_client):
 def test_an_empty_endpoints_list_says_where_extensions_come_from(admin_client):
     html = admin_client.get(reverse("admin:realtime_psendpoint_changelist")).content.decode()
     assert "Extensions are given to people from" in html and reverse("admin:auth_user_changelist") in html
+
+
+@pytest.mark.parametrize(("count", "shown"), [(1, "1 звонок"), (3, "3 звонка"), (5, "5 звонков"), (21, "21 звонок")])
+def test_list_counts_use_russian_plural_forms(admin_client, count, shown):
+    for i in range(count):
+        CallLog.objects.create(linkedid=f"c{i}", direction="inbound", started_at=timezone.now())
+    admin_client.cookies["django_language"] = "ru"
+    html = admin_client.get(reverse("admin:calls_calllog_changelist")).content.decode()
+    paginator = html[html.index('class="paginator"') :][:200]
+    assert shown in paginator, paginator
