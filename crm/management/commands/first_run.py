@@ -77,11 +77,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Phone:    extension {phone.number}, settings on http://{address}/voip/phone/")
         if phone.password is None:
             return
-        self.stdout.write("  Register a softphone (Zoiper, Linphone, MicroSIP) to it; shown only this once:")
-        self.stdout.write(f"    Server:   {phone.server}")
-        self.stdout.write(f"    Port:     {phone.port} ({phone.transport.upper()})")
-        self.stdout.write(f"    Username: {phone.username}")
-        self.stdout.write(f"    Password: {phone.password}")
+        for line in phone.softphone_lines():
+            self.stdout.write(line)
 
     def _add_demo_contacts(self) -> None:
         for first, last, company_name, phone, mobile in DEMO_CONTACTS:
