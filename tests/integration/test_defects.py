@@ -63,9 +63,12 @@ def test_recording_lands_in_asterisks_own_spool_and_plays_from_the_contact_card(
         timeout=15,
         what="the call logged with its recording",
     )
-    contact = Contact.objects.create(first_name="Ivan", last_name="Petrov", phone="+7 495 123-45-67", owner=alice.user)
-    CallLog.objects.filter(pk=call.pk).update(contact=contact)  # as if Alice had called this customer
-    client.force_login(alice.user)
+    assert call.recording_file == "integration-call.wav"  # stored relative to Asterisk's monitor directory
+    agent = call.agent  # the agent the call rang: may hear its recording
+    assert agent is not None
+    contact = Contact.objects.create(first_name="Ivan", last_name="Petrov", phone="+7 495 123-45-67", owner=agent)
+    CallLog.objects.filter(pk=call.pk).update(contact=contact)  # as if the caller were this customer
+    client.force_login(agent)
     card = client.get(f"/crm/contacts/{contact.pk}/")
     assert card.status_code == 200
     [url] = re.findall(r'<audio[^>]*src="([^"]+)"', card.text)

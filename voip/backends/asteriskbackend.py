@@ -48,6 +48,7 @@ from voip.ami.errors import AMIActionError, AMIError, AMITimeoutError
 from voip.ami.protocol import EventListResult, Message
 from voip.ami.session import raise_for_response
 from voip.backends import ValidationError
+from voip.callerid import name_from_ami
 from voip.conf import AsteriskSettings, ami_client
 
 __all__ = [
@@ -886,9 +887,9 @@ class AsteriskRealtimeAPI:
                 linkedid=item.get("Linkedid"),
                 state=item.get("ChannelStateDesc"),
                 caller_id_num=item.get("CallerIDNum"),
-                caller_id_name=item.get("CallerIDName"),
+                caller_id_name=name_from_ami(item.get("CallerIDName")),
                 connected_line_num=item.get("ConnectedLineNum"),
-                connected_line_name=item.get("ConnectedLineName"),
+                connected_line_name=name_from_ami(item.get("ConnectedLineName")),
                 context=item.get("Context"),
                 exten=item.get("Exten"),
                 application=item.get("Application"),
