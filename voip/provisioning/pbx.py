@@ -77,3 +77,27 @@ def retry_pending_pjsip_reload() -> tuple[bool, str]:
     PendingPjsipReload.objects.all().delete()
     logger.info("pending PJSIP reload done")
     return True, ""
+
+
+def load_transports(transport_ids: list[str]) -> str:
+    """Make Asterisk bind realtime transports now; the reason when it could not be told ("" when done).
+
+    A ``ps_transports`` row inserted while Asterisk runs is bound on its first lookup, not before
+    (NOTES: realtime transports): until something asks for it, nothing listens and phones cannot
+    register. Looking each one up by id is that first lookup.
+    """
+    if not transport_ids:
+        return ""
+    try:
+        backend = get_backend()
+        try:
+            for transport_id in transport_ids:
+                backend.command(f"pjsip show transport {transport_id}")
+        finally:
+            close = getattr(backend, "close", None)
+            if callable(close):
+                close()
+    except Exception as exc:
+        logger.warning("transports not loaded (Asterisk binds them on their first lookup): %s", _describe(exc))
+        return _describe(exc)
+    return ""
