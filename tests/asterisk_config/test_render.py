@@ -58,6 +58,7 @@ def test_every_file_parses_and_has_expected_sections(ami_settings, pg_db):
         "res_pjsip",
         "res_pjsip_endpoint_identifier_ip",
         "res_pjsip_outbound_registration",
+        "acl",
     }
 
 
@@ -137,8 +138,10 @@ def test_extconfig_and_sorcery_agree(ami_settings, pg_db):
     assert res_pjsip.get("contact") == "realtime,ps_contacts"
     assert res_pjsip.get("domain_alias") == "realtime,ps_domain_aliases"
     assert res_pjsip.getall("transport") == ["realtime,ps_transports"]  # one source per address
-    # res_pjsip_acl's type: blocked SIP sources, read on every request (res/res_pjsip_acl.c).
-    assert res_pjsip.get("acl") == "realtime,crm_sip_blocks"
+    # res_pjsip_acl's type, in the section res_pjsip_acl reads: blocked SIP sources, read on every
+    # request (res/res_pjsip_acl.c). Under [res_pjsip] res_pjsip_acl would decline to load.
+    assert sorcery["acl"].get("acl") == "realtime,crm_sip_blocks"
+    assert res_pjsip.get("acl") is None
     assert sorcery["res_pjsip_endpoint_identifier_ip"].get("identify") == "realtime,ps_endpoint_id_ips"
     assert sorcery["res_pjsip_outbound_registration"].get("registration") == "realtime,ps_registrations"
     # every family sorcery reads is declared in extconfig.conf

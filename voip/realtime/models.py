@@ -1815,7 +1815,7 @@ class SipAddressBlock(models.Model):
     """``crm_sip_blocks``: source addresses refused by PJSIP after repeated authentication failures.
 
     Not one of Asterisk's own tables: the generated ``sorcery.conf`` maps res_pjsip_acl's ``acl``
-    object type onto it (``acl = realtime,crm_sip_blocks``). res_pjsip_acl reads every ``acl``
+    object type onto it (section ``[acl]``: ``acl = realtime,crm_sip_blocks``). res_pjsip_acl reads every ``acl``
     object on each incoming request (``acl_on_rx_msg``) and answers 403 when one denies the source,
     so a row here is in force from the next SIP request and a deleted row is lifted, without a
     reload. Asterisk reads ``id`` and ``deny`` (one network per row); res_sorcery_realtime drops
