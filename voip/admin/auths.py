@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from voip.realtime.models import PsAuth
 
-from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 
 SECRET_FIELDS = ("password", "md5_cred", "password_digest", "oauth_secret", "refresh_token")
 
 
 @admin.register(PsAuth)
-class AuthAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
+class AuthAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin):
     list_display = ("id", "auth_type", "username", "realm")
     search_fields = ("id", "username")
     list_per_page = 100

@@ -13,18 +13,23 @@ import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from django.apps import apps
-from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
-from voip.ami.client import AMIClient
 from voip.ami.errors import AMIActionError, AMIAuthenticationError, AMIConnectionError, AMIError, AMIPermissionDenied
 from voip.asterisk_config.privileges import REQUIRED_ACTIONS
-from voip.asterisk_config.writer import PJSIP_FAMILIES, SORCERY_MAPPINGS
+from voip.asterisk_config.writer import (
+    MOVE_TO_POSTGRESQL,
+    PJSIP_FAMILIES,
+    SORCERY_MAPPINGS,
+    SQLITE_REALTIME_REFUSAL,
+)
+from voip.backends import get_backend
+from voip.backends.asteriskbackend import AsteriskRealtimeAPI
 from voip.realtime.router import REALTIME_APP_LABEL, configured_realtime_alias, realtime_db_alias
 
 Status = Literal["ok", "warning", "error"]
@@ -326,46 +331,11 @@ def check_rows(alias: str | None = None) -> list[CheckResult]:
 # -- Asterisk over AMI --------------------------------------------------------------------------
 
 
-def asterisk_options() -> dict[str, Any]:
-    for backend in getattr(settings, "VOIP", []):
-        if backend.get("PROVIDER") == "Asterisk":
-            return dict(backend.get("OPTIONS", {}))
-    return {}
-
-
-def _client(options: dict[str, Any]) -> AMIClient:
-    return AMIClient(
-        str(options.get("AMI_HOST") or "127.0.0.1"),
-        int(options.get("AMI_PORT") or 5038),
-        str(options.get("AMI_USERNAME") or ""),
-        str(options.get("AMI_SECRET") or ""),
-        connect_timeout=float(options.get("AMI_CONNECT_TIMEOUT") or 5.0),
-        action_timeout=float(options.get("AMI_ACTION_TIMEOUT") or 10.0),
-        events=False,
-        auth=options.get("AMI_AUTH") or "plain",
-    )
-
-
 def _denied(what: str, classes: str) -> CheckResult:
     return _warn(
         _("%(what)s not checked: the AMI user lacks write class %(classes)s") % {"what": what, "classes": classes},
         _("grant it in manager.conf (see docs/asterisk-config.md) or check by hand in the Asterisk CLI"),
     )
-
-
-_LISTCOMMANDS_LINE = re.compile(r"\(Priv: ([^)]*)\)\s*$")
-
-
-def allowed_actions(list_commands_response: Any) -> dict[str, tuple[str, ...]]:
-    """Action name -> its classes, from a ``ListCommands`` response (only actions this user may run)."""
-    actions: dict[str, tuple[str, ...]] = {}
-    for key, value in list_commands_response.headers:
-        match = _LISTCOMMANDS_LINE.search(value)
-        if key in ("Response", "ActionID", "Message") or not match:
-            continue
-        classes = tuple(c for c in match.group(1).split(",") if c and c not in ("<none>", "all"))
-        actions[key] = classes
-    return actions
 
 
 def check_privileges(allowed: dict[str, tuple[str, ...]], username: str) -> list[CheckResult]:
@@ -393,24 +363,12 @@ def check_privileges(allowed: dict[str, tuple[str, ...]], username: str) -> list
     return results
 
 
-def _config_categories(response: Any) -> dict[str, list[tuple[str, str]]]:
-    """``GetConfig`` response -> {category: [(key, value), ...]}."""
-    names: dict[str, str] = {}
-    lines: dict[str, list[tuple[str, str]]] = {}
-    for key, value in response.headers:
-        if key.startswith("Category-"):
-            names[key.split("-", 1)[1]] = value
-            lines.setdefault(value, [])
-        elif key.startswith("Line-"):
-            index = key.split("-")[1]
-            option, _sep, val = value.partition("=")
-            lines.setdefault(names.get(index, index), []).append((option.strip(), val.strip()))
-    return lines
-
-
-def _get_config(client: AMIClient, filename: str) -> tuple[dict[str, list[tuple[str, str]]] | None, CheckResult | None]:
+def _get_config(
+    backend: AsteriskRealtimeAPI, filename: str
+) -> tuple[dict[str, list[tuple[str, str]]] | None, CheckResult | None]:
+    """``GetConfig`` through the backend -> {category: [(option, value), ...]}, or the problem."""
     try:
-        response = client.send_action("GetConfig", [("Filename", filename)])
+        config = backend.get_config(filename)
     except AMIPermissionDenied:
         return None, _denied(_("%(f)s mappings") % {"f": filename}, "system or config")
     except AMIActionError as exc:
@@ -418,11 +376,15 @@ def _get_config(client: AMIClient, filename: str) -> tuple[dict[str, list[tuple[
             _("Asterisk cannot read %(f)s: %(m)s") % {"f": filename, "m": exc.message},
             _("copy the generated %(f)s into /etc/asterisk (setup_asterisk_realtime --write-config)") % {"f": filename},
         )
-    return _config_categories(response), None
+    categories: dict[str, list[tuple[str, str]]] = {}
+    for category in config.categories:
+        lines = categories.setdefault(category.name, [])
+        lines += [(option.strip(), value.strip()) for option, value in category.lines]
+    return categories, None
 
 
-def check_sorcery(client: AMIClient) -> list[CheckResult]:
-    categories, problem = _get_config(client, "sorcery.conf")
+def check_sorcery(backend: AsteriskRealtimeAPI) -> list[CheckResult]:
+    categories, problem = _get_config(backend, "sorcery.conf")
     if problem is not None:
         if problem.status == "error":
             problem = _error(
@@ -446,8 +408,8 @@ def check_sorcery(client: AMIClient) -> list[CheckResult]:
     return [_ok(_("sorcery.conf maps PJSIP objects to the realtime tables"))]
 
 
-def check_extconfig(client: AMIClient, driver: str) -> list[CheckResult]:
-    categories, problem = _get_config(client, "extconfig.conf")
+def check_extconfig(backend: AsteriskRealtimeAPI, driver: str) -> list[CheckResult]:
+    categories, problem = _get_config(backend, "extconfig.conf")
     if problem is not None:
         return [problem]
     assert categories is not None
@@ -467,16 +429,161 @@ def check_extconfig(client: AMIClient, driver: str) -> list[CheckResult]:
     return [_ok(_("extconfig.conf maps the realtime families to %(d)s") % {"d": driver})]
 
 
-def check_asterisk(options: dict[str, Any] | None = None, alias: str | None = None) -> list[CheckResult]:
-    options = asterisk_options() if options is None else options
+# "Transport:  transport-udp             udp      0      0  127.0.0.1:5060" under the header line
+# "Transport:  <TransportId........>  <Type>  <cos>  <tos>  <BindAddress...>" of `pjsip show transports`
+# (res/res_pjsip/config_transport.c); "No objects found." when there is none.
+_CLI_TRANSPORT_LINE = re.compile(r"^\s*Transport:\s+(?P<id>[^<\s]\S*)\s+(?P<type>\S+)\s+\d+\s+\d+\s+(?P<bind>\S+)\s*$")
+
+
+def loaded_transports(cli_output: str) -> dict[str, str]:
+    """Transport id -> ``type bind`` from the output of ``pjsip show transports``."""
+    found: dict[str, str] = {}
+    for line in cli_output.splitlines():
+        match = _CLI_TRANSPORT_LINE.match(line)
+        if match:
+            found[match.group("id")] = f"{match.group('type')} {match.group('bind')}"
+    return found
+
+
+def _loaded_endpoints(backend: AsteriskRealtimeAPI) -> set[str]:
+    try:
+        return {endpoint.endpoint_id for endpoint in backend.list_endpoints()}
+    except AMIActionError as exc:
+        # With no endpoint loaded Asterisk answers an error, not an empty list
+        # (res/res_pjsip/pjsip_configuration.c ami_show_endpoints; tests/diagnostics/transcripts/01-*).
+        if (exc.message or "").strip() == "No endpoints found":
+            return set()
+        raise
+
+
+def _names(items: Iterable[str]) -> str:
+    ordered = sorted(items)
+    shown = ", ".join(ordered[:MAX_LINES_PER_PROBLEM])
+    return shown + (f" … (+{len(ordered) - MAX_LINES_PER_PROBLEM})" if len(ordered) > MAX_LINES_PER_PROBLEM else "")
+
+
+def check_loaded_objects(backend: AsteriskRealtimeAPI, alias: str | None = None) -> list[CheckResult]:
+    """What Asterisk has loaded (endpoints it lists, transports it lists) against the database rows.
+
+    Rows that Asterisk cannot read are otherwise invisible: the database checks pass while
+    Asterisk lists nothing (the SQLite realtime driver, a wrong sorcery.conf, a refused column).
+    """
+    from voip.realtime.models import PsEndpoint, PsTransport
+
     alias = alias or realtime_db_alias()
-    host, port = options.get("AMI_HOST") or "127.0.0.1", options.get("AMI_PORT") or 5038
-    username = str(options.get("AMI_USERNAME") or "")
+    sqlite = connections[alias].vendor == "sqlite"
+    stored_endpoints = set(PsEndpoint.objects.using(alias).values_list("id", flat=True))
+    stored_transports = {
+        transport_id: f"{protocol or 'udp'} {bind or '-'}"
+        for transport_id, protocol, bind in PsTransport.objects.using(alias).values_list("id", "protocol", "bind")
+    }
+    not_read_hint = (
+        MOVE_TO_POSTGRESQL
+        if sqlite
+        else _(
+            "Asterisk's log names what it refused (Error parsing …); check sorcery.conf and extconfig.conf"
+            " (setup_asterisk_realtime --write-config), then restart Asterisk"
+        )
+    )
+    results: list[CheckResult] = []
+    try:
+        listed = _loaded_endpoints(backend)
+    except AMIPermissionDenied:
+        results.append(_denied(_("Endpoints loaded by Asterisk"), "system"))
+    else:
+        missing, extra = stored_endpoints - listed, listed - stored_endpoints
+        if missing:
+            results.append(
+                _error(
+                    _(
+                        "Asterisk lists %(n)d of the %(m)d endpoints in ps_endpoints (PJSIPShowEndpoints);"
+                        " not loaded: %(e)s"
+                    )
+                    % {"n": len(stored_endpoints) - len(missing), "m": len(stored_endpoints), "e": _names(missing)},
+                    not_read_hint,
+                )
+            )
+        else:
+            results.append(
+                _ok(_("Asterisk lists every endpoint in ps_endpoints (%(n)d)") % {"n": len(stored_endpoints)})
+            )
+        if extra:
+            results.append(
+                _warn(
+                    _("Asterisk lists endpoints that are not in ps_endpoints: %(e)s") % {"e": _names(extra)},
+                    _("they come from another source (pjsip.conf?); the CRM does not manage them"),
+                )
+            )
+    try:
+        transports = loaded_transports(backend.command("pjsip show transports"))
+    except AMIPermissionDenied:
+        results.append(_denied(_("Transports loaded by Asterisk"), "command"))
+    except AMIActionError as exc:
+        results.append(_error(_("pjsip show transports failed: %(m)s") % {"m": exc.message}))
+    else:
+        missing_transports = sorted(set(stored_transports) - set(transports))
+        for transport_id in missing_transports:
+            results.append(
+                _error(
+                    _(
+                        "Transport %(t)s (%(b)s) is in ps_transports but Asterisk does not list it"
+                        " (pjsip show transports)"
+                    )
+                    % {"t": transport_id, "b": stored_transports[transport_id]},
+                    not_read_hint
+                    if sqlite
+                    else _(
+                        "sorcery.conf needs transport=realtime,ps_transports; two transports on one address and"
+                        " port cannot both bind; Asterisk's log says why"
+                    ),
+                )
+            )
+        if not missing_transports:
+            results.append(
+                _ok(
+                    _("Asterisk lists every transport in ps_transports (%(t)s)")
+                    % {"t": _names(stored_transports) or "-"}
+                )
+            )
+        extra_transports = set(transports) - set(stored_transports)
+        if extra_transports:
+            results.append(
+                _warn(
+                    _("Asterisk lists transports that are not in ps_transports: %(t)s")
+                    % {"t": _names(extra_transports)},
+                    _("a static transport on the address and port of a realtime one keeps the latter from binding"),
+                )
+            )
+    return _capped(results, _("endpoint and transport lines"))
+
+
+def check_asterisk(backend: AsteriskRealtimeAPI | None = None, alias: str | None = None) -> list[CheckResult]:
+    """Login, privileges, modules, Asterisk's database connection and mappings: one AMI session."""
+    backend = get_backend() if backend is None else backend
+    alias = alias or realtime_db_alias()
+    host, port, username = backend.host, backend.port, backend.username
     sqlite = connections[alias].vendor == "sqlite"
     driver_module = "res_config_sqlite3.so" if sqlite else "res_config_pgsql.so"
     results: list[CheckResult] = []
     try:
-        client = _client(options).connect()
+        with backend.session():
+            version = ""
+            with contextlib.suppress(AMIPermissionDenied):
+                version = backend.core_settings().asterisk_version or ""
+            results.append(
+                _ok(
+                    _("AMI login OK (user %(u)s%(v)s)")
+                    % {"u": username, "v": f", Asterisk {version}" if version else ""}
+                )
+            )
+            results += check_privileges(backend.list_commands(), username)
+            for module in ("res_pjsip.so", driver_module, "res_sorcery_realtime.so", "app_queue.so"):
+                results.append(_check_module(backend, module))
+            if not sqlite:
+                results.append(_check_pgsql_status(backend, alias))
+            results += check_sorcery(backend)
+            results += check_extconfig(backend, "sqlite3" if sqlite else "pgsql")
+            results += check_loaded_objects(backend, alias)
     except AMIAuthenticationError:
         return [
             _error(
@@ -485,48 +592,39 @@ def check_asterisk(options: dict[str, Any] | None = None, alias: str | None = No
             )
         ]
     except AMIConnectionError as exc:
-        return [
-            _error(
-                _("AMI unreachable at %(h)s:%(p)s: %(r)s") % {"h": host, "p": port, "r": exc.reason},
-                _("is Asterisk running with enabled = yes and this bindaddr/port in manager.conf?"),
-            )
-        ]
-    try:
-        version = ""
-        with contextlib.suppress(AMIPermissionDenied):
-            version = client.send_action("CoreSettings").get("AsteriskVersion", "")
-        results.append(
-            _ok(_("AMI login OK (user %(u)s%(v)s)") % {"u": username, "v": f", Asterisk {version}" if version else ""})
-        )
-        listing = client.send_action("ListCommands")
-        results += check_privileges(allowed_actions(listing), username)
-        for module in ("res_pjsip.so", driver_module, "res_sorcery_realtime.so", "app_queue.so"):
-            try:
-                client.send_action("ModuleCheck", [("Module", module)])
-                results.append(_ok(_("Module %(m)s loaded") % {"m": module}))
-            except AMIPermissionDenied:
-                results.append(_denied(_("Module %(m)s") % {"m": module}, "system"))
-            except AMIActionError as exc:
-                results.append(
-                    _error(
-                        _("Module %(m)s: %(r)s") % {"m": module, "r": exc.message},
-                        _("add load => %(m)s to modules.conf and restart Asterisk") % {"m": module},
-                    )
+        if not results:
+            return [
+                _error(
+                    _("AMI unreachable at %(h)s:%(p)s: %(r)s") % {"h": host, "p": port, "r": exc.reason},
+                    _("is Asterisk running with enabled = yes and this bindaddr/port in manager.conf?"),
                 )
-        if not sqlite:
-            results.append(_check_pgsql_status(client, alias))
-        results += check_sorcery(client)
-        results += check_extconfig(client, "sqlite3" if sqlite else "pgsql")
+            ]
+        results.append(_error(_("AMI failed during the checks: %(e)s") % {"e": exc}))
     except AMIError as exc:
         results.append(_error(_("AMI failed during the checks: %(e)s") % {"e": exc}))
-    finally:
-        client.close()
     return results
 
 
-def _check_pgsql_status(client: AMIClient, alias: str) -> CheckResult:
+def _check_module(backend: AsteriskRealtimeAPI, module: str) -> CheckResult:
     try:
-        output = client.command("realtime show pgsql status").strip()
+        check = backend.module_check(module)
+    except AMIPermissionDenied:
+        return _denied(_("Module %(m)s") % {"m": module}, "system")
+    except AMIActionError as exc:
+        check_message = exc.message
+    else:
+        if check.loaded:
+            return _ok(_("Module %(m)s loaded") % {"m": module})
+        check_message = check.message or ""
+    return _error(
+        _("Module %(m)s: %(r)s") % {"m": module, "r": check_message},
+        _("add load => %(m)s to modules.conf and restart Asterisk") % {"m": module},
+    )
+
+
+def _check_pgsql_status(backend: AsteriskRealtimeAPI, alias: str) -> CheckResult:
+    try:
+        output = backend.command("realtime show pgsql status").strip()
     except AMIPermissionDenied:
         return _denied(_("Asterisk's PostgreSQL connection"), "command")
     except AMIActionError as exc:
@@ -555,11 +653,19 @@ def _check_pgsql_status(client: AMIClient, alias: str) -> CheckResult:
 # -- all of it ------------------------------------------------------------------------------------
 
 
-def run_validation(*, ami_options: dict[str, Any] | None = None) -> list[CheckResult]:
+def check_realtime_engine(alias: str | None = None) -> list[CheckResult]:
+    """An error when Asterisk could not use the realtime database's engine (SQLite), else nothing."""
+    alias = alias or realtime_db_alias()
+    if connections[alias].vendor == "sqlite":
+        return [_error(str(SQLITE_REALTIME_REFUSAL), str(MOVE_TO_POSTGRESQL))]
+    return []
+
+
+def run_validation(*, backend: AsteriskRealtimeAPI | None = None) -> list[CheckResult]:
     """Every check in order: database, schema, rows, then Asterisk over AMI."""
     alias = realtime_db_alias()
     database = check_database(alias)
-    results = [database]
+    results = [database, *check_realtime_engine(alias)]
     if database.ok:
         schema = check_schema(alias)
         results += schema
@@ -567,5 +673,5 @@ def run_validation(*, ami_options: dict[str, Any] | None = None) -> list[CheckRe
             results += check_rows(alias)
         else:
             results.append(_warn(_("Row checks skipped until the schema is fixed")))
-    results += check_asterisk(ami_options, alias)
+    results += check_asterisk(backend, alias)
     return results

@@ -1,6 +1,9 @@
 """ "My phone": every logged-in user's own extension, softphone settings, registration and password reset.
 
-The new password is put into this one response only: never into messages, the session or a log.
+Resetting asks for confirmation (``voip:my_phone_reset``), then posts, then redirects back here
+(post/redirect/get), so reloading a page never resets the password again. The new password is
+shown on the page the redirect lands on, once: it waits for it in :mod:`voip.new_passwords`, never
+in messages, the session or a log. A PBX admin without an extension can give themself one here.
 """
 
 from __future__ import annotations
@@ -13,14 +16,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from voip.admin.registration import live_status, presence_of, registration_status
+from voip import new_passwords
 from voip.calls.models import EndpointPresence, PresenceStatus
+from voip.calls.presence_selectors import live_status_now, presence_of, registration_status
 from voip.provisioning import services
+from voip.provisioning.errors import ProvisioningError
 from voip.provisioning.models import InternalNumber
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
 from voip.realtime.router import realtime_db_alias
@@ -92,17 +97,11 @@ def pbx_admin_names() -> list[str]:
     return [u.get_full_name() or u.get_username() for u in users[:10]]
 
 
-def _live(endpoint_id: str) -> tuple[str | None, str | None]:
-    from voip.provisioning.pbx import get_backend
+PAGE = "my_phone"  # where new_passwords keeps this page's new password
 
-    try:
-        backend = get_backend()
-        backend.connect_timeout = min(backend.connect_timeout, LIVE_TIMEOUT)
-        backend.action_timeout = min(backend.action_timeout, LIVE_TIMEOUT)
-    except Exception as exc:  # misconfigured backend: degrade like an unreachable Asterisk
-        return None, str(exc)
-    result = live_status([endpoint_id], backend=backend)[0]
-    return result.status, result.error
+
+def can_provision(user: Any) -> bool:
+    return bool(user.is_active and user.has_perm("voip.provision_extensions"))
 
 
 @never_cache
@@ -111,21 +110,29 @@ def _live(endpoint_id: str) -> tuple[str | None, str | None]:
 def my_phone(request: HttpRequest) -> HttpResponse:
     internal = _extension_of(request.user)
     context: dict[str, Any] = {"internal": internal}
-    if internal is None:
-        if request.method == "POST":
-            return HttpResponse(status=400)
-        context["pbx_admins"] = pbx_admin_names()
-        return render(request, "voip/my_phone.html", context)
-    new_password: str | None = None
     if request.method == "POST":
-        if request.POST.get("action") != "reset_password":
+        # The only POST here: a PBX admin giving themself an extension.
+        if internal is not None or request.POST.get("action") != "give_extension":
             return HttpResponse(status=400)
-        new_password = services.reset_password(internal)
-        logger.info("user %s reset the password of extension %s", request.user.pk, internal.endpoint_id)
+        if not can_provision(request.user):
+            return HttpResponse(status=403)
+        try:
+            result = services.provision_extension(request.user)
+        except ProvisioningError as exc:
+            context.update(pbx_admins=pbx_admin_names(), can_provision=True, error=str(exc))
+            return render(request, "voip/my_phone.html", context, status=409)
+        if result.password:
+            new_passwords.keep_for_next_page(request, rows=[(result.number, result.password)], page=PAGE)
+        return redirect("voip:my_phone")
+    if internal is None:
+        context.update(pbx_admins=pbx_admin_names(), can_provision=can_provision(request.user))
+        return render(request, "voip/my_phone.html", context)
+    shown = new_passwords.take(request, page=PAGE)
+    new_password = shown[0][1] if shown else None
     info = phone_info(internal)
     context.update(info=info, new_password=new_password)
     if request.GET.get("refresh") == "1":
-        status, error = _live(info.endpoint_id)
+        status, error = live_status_now(info.endpoint_id, timeout=LIVE_TIMEOUT)
         context["live_status"] = str(STATUS_LABELS.get(status or "", status or ""))
         context["live_error"] = error
         if error:
@@ -136,3 +143,19 @@ def my_phone(request: HttpRequest) -> HttpResponse:
     if new_password:
         response["Cache-Control"] = "no-store"
     return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reset_my_password(request: HttpRequest) -> HttpResponse:
+    """GET: ask for confirmation. POST: reset, then redirect to "My phone", which shows it once."""
+    internal = _extension_of(request.user)
+    if internal is None:
+        return redirect("voip:my_phone")
+    if request.method == "GET":
+        return render(request, "voip/my_phone_reset.html", {"internal": internal})
+    password = services.reset_password(internal)
+    logger.info("user %s reset the password of extension %s", request.user.pk, internal.endpoint_id)
+    new_passwords.keep_for_next_page(request, rows=[(internal.number, password)], page=PAGE)
+    return redirect("voip:my_phone")

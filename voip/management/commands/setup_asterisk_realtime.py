@@ -17,9 +17,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
+from voip.backends import get_backend
 from voip.provisioning import services
 from voip.provisioning.errors import ProvisioningError
-from voip.provisioning.pbx import get_backend, pending_pjsip_reload, retry_pending_pjsip_reload
+from voip.provisioning.pbx import pending_pjsip_reload, retry_pending_pjsip_reload
 from voip.realtime.models import PsEndpoint
 from voip.realtime.router import configured_realtime_alias, realtime_db_alias
 
@@ -140,7 +141,12 @@ class Command(BaseCommand):
 
     # -- --test-connection ------------------------------------------------------------------------
     def test_connection(self, options: dict[str, Any]) -> bool:
+        from voip.asterisk_config.writer import realtime_engine_refusal
+
         db_ok = self._test_database()
+        refusal = realtime_engine_refusal()
+        if refusal is not None:  # Django reads the tables; Asterisk could not
+            db_ok = self.fail(refusal)
         ami_ok = self._test_ami()
         return db_ok and ami_ok
 
@@ -169,12 +175,12 @@ class Command(BaseCommand):
             api = get_backend()
         except (LookupError, ImportError, ValueError, TypeError) as exc:
             return self.fail(f"AMI connection failed: settings.VOIP: {exc}")
-        where = f"{api.host}:{api.port}" if hasattr(api, "host") else "AMI"
+        where = f"{api.host}:{api.port}"
         try:
             core = api.core_settings()
         except AMIAuthenticationError:
             return self.fail(
-                f"AMI connection failed: authentication failed for user '{getattr(api, 'username', '?')}' at {where}"
+                f"AMI connection failed: authentication failed for user '{api.username}' at {where}"
                 " — check ASTERISK_AMI_USERNAME/ASTERISK_AMI_SECRET and manager.conf"
             )
         except AMITimeoutError as exc:
