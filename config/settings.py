@@ -233,6 +233,19 @@ VOIP_CALLS = {
     "CLICK_TO_CALL_RATE": env.str("VOIP_CLICK_TO_CALL_RATE", default="10/m"),
     # Run the AMI event listener inside `runserver` (the embedded default) once an Asterisk is configured.
     "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=bool(ASTERISK_AMI["AMI_SECRET"])),
+    # Events the listener holds in memory while the database is slow or down; at this many it
+    # stops reading the AMI socket until half of them are written (see docs/calls.md).
+    "LISTENER_QUEUE_MAX": env.int("VOIP_LISTENER_QUEUE_MAX", default=10_000),
+}
+
+# Repeated SIP authentication failures from one address block it in PJSIP (voip.calls.sip_security).
+VOIP_SIP_SECURITY = {
+    "ENABLED": env.bool("VOIP_SIP_BLOCKING", default=True),
+    "BLOCK_AFTER_FAILURES": env.int("VOIP_SIP_BLOCK_AFTER_FAILURES", default=10),
+    "FAILURE_WINDOW": env.int("VOIP_SIP_FAILURE_WINDOW", default=60),  # seconds
+    "BLOCK_SECONDS": env.int("VOIP_SIP_BLOCK_SECONDS", default=3600),
+    # Never blocked, besides loopback, this machine, the AMI host and the trunks' identify matches.
+    "NEVER_BLOCK": env.list("VOIP_SIP_NEVER_BLOCK", default=["127.0.0.0/8", "::1/128"]),
 }
 
 # Everything goes to one console handler on the root logger. Django's own default config gives the

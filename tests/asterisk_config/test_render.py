@@ -57,6 +57,7 @@ def test_every_file_parses_and_has_expected_sections(ami_settings, pg_db):
         "res_pjsip",
         "res_pjsip_endpoint_identifier_ip",
         "res_pjsip_outbound_registration",
+        "acl",
     }
 
 
@@ -114,6 +115,7 @@ def test_extconfig_and_sorcery_agree(ami_settings, pg_db):
         "ps_domain_aliases",
         "ps_transports",
         "ps_registrations",
+        "crm_sip_blocks",
         "extensions",
         "queues",
         "queue_members",
@@ -130,6 +132,10 @@ def test_extconfig_and_sorcery_agree(ami_settings, pg_db):
     assert res_pjsip.get("contact") == "realtime,ps_contacts"
     assert res_pjsip.get("domain_alias") == "realtime,ps_domain_aliases"
     assert res_pjsip.getall("transport") == ["realtime,ps_transports"]  # one source per address
+    # res_pjsip_acl's type, in the section res_pjsip_acl reads: blocked SIP sources, read on every
+    # request (res/res_pjsip_acl.c). Under [res_pjsip] res_pjsip_acl would decline to load.
+    assert sorcery["acl"].get("acl") == "realtime,crm_sip_blocks"
+    assert res_pjsip.get("acl") is None
     assert sorcery["res_pjsip_endpoint_identifier_ip"].get("identify") == "realtime,ps_endpoint_id_ips"
     assert sorcery["res_pjsip_outbound_registration"].get("registration") == "realtime,ps_registrations"
     # every family sorcery reads is declared in extconfig.conf
@@ -163,6 +169,8 @@ def test_manager_conf_least_privilege(ami_settings, pg_db):
     # The listener needs VarSet MIXMONITOR_FILENAME (class dialplan), not its Newexten flood.
     assert "dialplan" in read and user.getall("eventfilter") == ["!Event: Newexten"]
     assert general.get("timestampevents") == "yes"
+    # The listener counts failed SIP authentications (ChallengeResponseFailed, InvalidAccountID).
+    assert "security" in read
 
 
 def test_listener_reads_only_classes_the_generated_user_has():
@@ -258,6 +266,7 @@ def test_modules_conf_loads_drivers_and_no_manager_so(ami_settings, pg_db):
         "pbx_realtime.so",
         "app_queue.so",
         "res_pjsip_outbound_registration.so",
+        "res_pjsip_acl.so",
     ):
         assert module in loads
     assert "manager.so" not in loads

@@ -146,3 +146,30 @@ async def test_inactive_user_is_refused():
     connected, code = await communicator.connect(timeout=2)
     assert connected is False
     assert code == CLOSE_UNAUTHENTICATED
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("frame", ["not json{", "[1, 2]", '"ping"', "null", "\u2028"])
+async def test_a_frame_that_is_not_a_json_object_is_ignored_and_the_socket_stays_up(frame, caplog):
+    agent = await sync_to_async(make_agent)("frames", "1011")
+    communicator, connected, _code = await _connect(await _session_cookie_for(agent))
+    assert connected
+    with caplog.at_level("WARNING", logger="voip.calls.consumers"):
+        await communicator.send_to(text_data=frame)
+        await communicator.send_json_to({"kind": "ping"})
+        assert await communicator.receive_json_from(timeout=2) == {"kind": "pong"}
+    assert any("ws_frame_ignored" in record.getMessage() for record in caplog.records)
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_binary_frame_is_ignored_too(caplog):
+    agent = await sync_to_async(make_agent)("binary", "1012")
+    communicator, connected, _code = await _connect(await _session_cookie_for(agent))
+    assert connected
+    with caplog.at_level("WARNING", logger="voip.calls.consumers"):
+        await communicator.send_to(bytes_data=b"\x00\x01")
+        await communicator.send_json_to({"kind": "ping"})
+        assert await communicator.receive_json_from(timeout=2) == {"kind": "pong"}
+    assert any("ws_frame_ignored" in record.getMessage() for record in caplog.records)
+    await communicator.disconnect()

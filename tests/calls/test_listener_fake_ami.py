@@ -140,6 +140,11 @@ def test_presence_from_contact_events(fake_ami, listener) -> None:
     before = EndpointPresence.objects.filter(endpoint_id="1003").values_list("roundtrip_usec", flat=True).first()
     assert before != 3138
     fake_ami.server.push_events_threadsafe(session_c)
-    wait_for(lambda: EndpointPresence.objects.filter(endpoint_id="1003", roundtrip_usec=3138).exists())
+    # The Reachable ContactStatus and the DeviceStateChange after it may land in two batches.
+    wait_for(
+        lambda: EndpointPresence.objects.filter(
+            endpoint_id="1003", roundtrip_usec=3138, device_state="NOT_INUSE"
+        ).exists()
+    )
     row = EndpointPresence.objects.get(endpoint_id="1003")
     assert row.status == "registered" and row.contact_status == "Reachable" and row.device_state == "NOT_INUSE"

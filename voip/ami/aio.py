@@ -177,6 +177,9 @@ class AsyncAMIClient:
         self._closing = False
         self._disconnected = asyncio.Event()
         self._closed_event = asyncio.Event()
+        self._reading_paused = False
+        self._resumed = asyncio.Event()
+        self._resumed.set()
 
     # -- context manager ----------------------------------------------------------------
     async def __aenter__(self) -> AsyncAMIClient:
@@ -380,6 +383,33 @@ class AsyncAMIClient:
         if not task.cancelled() and task.exception() is not None:
             logger.error("AMI event handler failed", exc_info=task.exception())
 
+    # -- flow control -------------------------------------------------------------------
+    @property
+    def reading_paused(self) -> bool:
+        return self._reading_paused
+
+    def pause_reading(self) -> None:
+        """Stop reading the socket until :meth:`resume_reading` (backpressure from a slow consumer).
+
+        What the kernel has not handed over stays in Asterisk's buffers; Asterisk ends a session
+        whose writes stall longer than its ``writetimeout`` (``send_string`` in main/manager.c), so
+        a long pause ends in a reconnect and its resync. While paused no keepalive Ping is sent (its
+        Pong could not be read) and no reconnect is made. Call from the event loop's thread.
+        """
+        self._reading_paused = True
+        self._resumed.clear()
+        transport = self._writer.transport if self._writer is not None else None
+        if transport is not None and not transport.is_closing():
+            transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        """Undo :meth:`pause_reading`. Call from the event loop's thread."""
+        self._reading_paused = False
+        self._resumed.set()
+        transport = self._writer.transport if self._writer is not None else None
+        if transport is not None and not transport.is_closing():
+            transport.resume_reading()
+
     # -- actions ------------------------------------------------------------------------
     def _ready_connection(self) -> AMIConnection:
         if self._connection is None or self._writer is None or self._writer.is_closing():
@@ -490,6 +520,8 @@ class AsyncAMIClient:
         assert self.keepalive_interval
         while True:
             await asyncio.sleep(self.keepalive_interval)
+            if self._reading_paused:
+                continue  # the Pong could not be read: not a sign of a dead Asterisk
             try:
                 await self.ping(timeout=self.action_timeout)
             except (AMIConnectionError, AMIActionError) as exc:
@@ -513,6 +545,9 @@ class AsyncAMIClient:
         while not self._closing:
             try:
                 if not self._connected:
+                    await self._wait_until_resumed()
+                    if self._closing:
+                        break
                     await self.connect()
                 connected_at = loop.time()
                 await self._disconnected.wait()
@@ -537,6 +572,18 @@ class AsyncAMIClient:
             attempt += 1
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
                 await asyncio.wait_for(self._closed_event.wait(), delay)
+
+    async def _wait_until_resumed(self) -> None:
+        """A paused consumer could not take a new session's events: reconnect once it resumes."""
+        if not self._reading_paused:
+            return
+        resumed = asyncio.ensure_future(self._resumed.wait())
+        closed = asyncio.ensure_future(self._closed_event.wait())
+        try:
+            await asyncio.wait({resumed, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            resumed.cancel()
+            closed.cancel()
 
 
 async def _maybe_await(result: Awaitable[None] | None) -> None:

@@ -62,9 +62,11 @@ WRITE_CLASSES: tuple[str, ...] = ("system", "call", "originate", "agent", "comma
 # DeviceStateChange, OriginateResponse, MixMonitor*; agent: QueueMember*, QueueCaller*, Agent*;
 # cdr: Cdr; dialplan: VarSet MIXMONITOR_FILENAME, the only event naming a recording's file
 # (MixMonitorStart carries no file name, transcript 15-mixmonitor-start-mute-stop-during-call.txt). The dialplan class's
-# Newexten flood is
-# cut by the user's ``eventfilter = !Event: Newexten`` (MANAGER_EVENT_FILTERS). Not ``security``.
-READ_CLASSES: tuple[str, ...] = ("system", "call", "agent", "cdr", "dialplan")
+# Newexten flood is cut by the user's ``eventfilter = !Event: Newexten`` (MANAGER_EVENT_FILTERS).
+# security: ChallengeResponseFailed, InvalidAccountID (SIP password guessing, voip.calls.sip_security),
+# with ChallengeSent/SuccessfulAuth for every registration (transcripts
+# 12-registration-lifecycle-unregister-unreachable-expiry.txt, 22-pjsipqualify-with-concurrent-listener.txt).
+READ_CLASSES: tuple[str, ...] = ("system", "call", "agent", "cdr", "dialplan", "security")
 
 # Per-user blacklist filters ("!" prefix: with black filters only, every other event passes;
 # Asterisk's configs/samples/manager.conf.sample). Regexes run over the whole event text.

@@ -39,11 +39,13 @@ PJSIP_FAMILIES: tuple[str, ...] = (
     "ps_endpoint_id_ips",
     "ps_transports",
     "ps_registrations",
+    "crm_sip_blocks",
 )
 OTHER_FAMILIES: tuple[str, ...] = ("extensions", "queues", "queue_members", "queue_rules", "voicemail", "queue_log")
 
 # sorcery.conf: [module] -> [(object type, family)]. Object type names as registered by Asterisk
-# (res_pjsip: endpoint, auth, aor, contact, domain_alias, transport; res_pjsip_endpoint_identifier_ip:
+# (res_pjsip: endpoint, auth, aor, contact, domain_alias, transport; res_pjsip_acl: acl;
+# res_pjsip_endpoint_identifier_ip:
 # identify; res_pjsip_outbound_registration: registration).
 SORCERY_MAPPINGS: dict[str, list[tuple[str, str]]] = {
     "res_pjsip": [
@@ -54,6 +56,10 @@ SORCERY_MAPPINGS: dict[str, list[tuple[str, str]]] = {
         ("contact", "ps_contacts"),
         ("transport", "ps_transports"),
     ],
+    # res_pjsip_acl reads section [acl] (ast_sorcery_apply_config(..., "acl") in res/res_pjsip_acl.c);
+    # mapped under [res_pjsip] the type belongs to the wrong module and res_pjsip_acl declines to
+    # load (seen on Asterisk 22.10.1). Blocked SIP sources: voip.realtime.models.SipAddressBlock.
+    "acl": [("acl", "crm_sip_blocks")],
     "res_pjsip_endpoint_identifier_ip": [("identify", "ps_endpoint_id_ips")],
     "res_pjsip_outbound_registration": [("registration", "ps_registrations")],
 }

@@ -7,11 +7,14 @@ sends to that user. Anonymous or inactive users are refused before the handshake
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from voip.calls.push import user_group
+
+logger = logging.getLogger(__name__)
 
 # Close code for "not logged in" (4000-4999 are free for applications).
 CLOSE_UNAUTHENTICATED = 4401
@@ -33,6 +36,31 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         if self.group_name:
             await self.channel_layer.group_discard(self.group_name, self.channel_name)
             self.group_name = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # Any page (or anything holding the user's session cookie) can send garbage: a frame
+        # that is not a JSON object is ignored, never allowed to take the socket down.
+        if not text_data:
+            self._ignore("not a text frame")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            self._ignore("not JSON")
+            return
+        if not isinstance(content, dict):
+            self._ignore("not a JSON object")
+            return
+        await self.receive_json(content, **kwargs)
+
+    def _ignore(self, reason: str) -> None:
+        user = self.scope.get("user")
+        logger.warning(
+            "event=ws_frame_ignored reason=%s user=%s",
+            reason.replace(" ", "_"),
+            getattr(user, "pk", None),
+            extra={"event": "ws_frame_ignored", "reason": reason},
+        )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # The page sends nothing but keep-alive pings; anything else is ignored.

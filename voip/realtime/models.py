@@ -1812,3 +1812,34 @@ class VoicemailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dir}/{self.msgnum}"
+
+
+class SipAddressBlock(models.Model):
+    """``crm_sip_blocks``: source addresses refused by PJSIP after repeated authentication failures.
+
+    Not one of Asterisk's own tables: the generated ``sorcery.conf`` maps res_pjsip_acl's ``acl``
+    object type onto it (section ``[acl]``: ``acl = realtime,crm_sip_blocks``). res_pjsip_acl reads every ``acl``
+    object on each incoming request (``acl_on_rx_msg``) and answers 403 when one denies the source,
+    so a row here is in force from the next SIP request and a deleted row is lifted, without a
+    reload. Asterisk reads ``id`` and ``deny`` (one network per row); res_sorcery_realtime drops
+    columns that are not ``acl`` options, so the other columns are only the CRM's bookkeeping.
+    Written by ``voip.calls.sip_security``.
+    """
+
+    id = models.CharField(max_length=64, primary_key=True)
+    deny = models.CharField(max_length=64)
+    address = models.GenericIPAddressField(unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_event = models.CharField(max_length=40, blank=True, default="")
+    last_account = models.CharField(max_length=80, blank=True, default="")
+    blocked_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "crm_sip_blocks"
+        ordering = ["-blocked_at"]
+        verbose_name = _("blocked SIP address")
+        verbose_name_plural = _("blocked SIP addresses")
+
+    def __str__(self) -> str:
+        return str(self.address)
