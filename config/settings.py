@@ -7,11 +7,12 @@ in ``var/``, and without ``ASTERISK_DB_*`` Asterisk's realtime tables live in th
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+
+from config.secret_key import persistent_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -21,17 +22,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def _persistent_secret_key() -> str:
-    """A development key generated once and kept in ``var/``: never a key committed to git."""
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _persistent_secret_key()
+# Default: a development key generated once into var/secret_key (never a key committed to git).
+SECRET_KEY = env.str("SECRET_KEY", default="") or persistent_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
