@@ -22,6 +22,7 @@ from voip.admin.registration import live_status, presence_of, registration_statu
 from voip.calls.models import EndpointPresence, PresenceStatus
 from voip.provisioning import services
 from voip.provisioning.models import InternalNumber
+from voip.ratelimit import hit
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
 from voip.realtime.router import realtime_db_alias
 from voip.roles import PBX_ADMINS
@@ -92,6 +93,10 @@ def pbx_admin_names() -> list[str]:
     return [u.get_full_name() or u.get_username() for u in users[:10]]
 
 
+def _refresh_rate() -> str:
+    return getattr(settings, "VOIP_CALLS", {}).get("PHONE_REFRESH_RATE", "6/m")
+
+
 def _live(endpoint_id: str) -> tuple[str | None, str | None]:
     from voip.provisioning.pbx import get_backend
 
@@ -124,7 +129,17 @@ def my_phone(request: HttpRequest) -> HttpResponse:
         logger.info("user %s reset the password of extension %s", request.user.pk, internal.endpoint_id)
     info = phone_info(internal)
     context.update(info=info, new_password=new_password)
+    status_code = 200
+    refresh_limit = None
     if request.GET.get("refresh") == "1":
+        # Each refresh is an AMI login: a per-user limit keeps a held-down F5 off Asterisk.
+        refresh_limit = hit(f"phone-refresh:{request.user.pk}", _refresh_rate())
+    if refresh_limit is not None and not refresh_limit.allowed:
+        status_code = 429
+        context["live_warning"] = _(
+            "Asterisk was asked too often; try again in %(seconds)d seconds. The status shown may be out of date."
+        ) % {"seconds": refresh_limit.retry_after}
+    elif refresh_limit is not None:
         status, error = _live(info.endpoint_id)
         context["live_status"] = str(STATUS_LABELS.get(status or "", status or ""))
         context["live_error"] = error
@@ -132,7 +147,9 @@ def my_phone(request: HttpRequest) -> HttpResponse:
             context["live_warning"] = _("Could not ask Asterisk: %(error)s. The status shown may be out of date.") % {
                 "error": error
             }
-    response = render(request, "voip/my_phone.html", context)
+    response = render(request, "voip/my_phone.html", context, status=status_code)
+    if status_code == 429:
+        response["Retry-After"] = str(refresh_limit.retry_after)
     if new_password:
         response["Cache-Control"] = "no-store"
     return response
