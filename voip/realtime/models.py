@@ -18,6 +18,8 @@ name, a compatible type, the same length and nullability. Deviations, each for a
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -446,6 +448,15 @@ class PsAsteriskPublication(models.Model):
 
 class PsAuth(models.Model):
     """``ps_auths``."""
+
+    # Never shown, filtered, searched or sorted on in the admin (voip.admin.common.SecretFieldsAdminMixin).
+    secret_fields: ClassVar[tuple[str, ...]] = (
+        "password",
+        "md5_cred",
+        "password_digest",
+        "oauth_secret",
+        "refresh_token",
+    )
 
     id = models.CharField(max_length=255, primary_key=True)
     auth_type = models.CharField(max_length=12, choices=PJSIP_AUTH_TYPE_VALUES_V2_CHOICES, null=True, blank=True)
@@ -1385,6 +1396,9 @@ class PsSystem(models.Model):
 class PsTransport(models.Model):
     """``ps_transports``."""
 
+    # The TLS private key's password: write-only in the admin.
+    secret_fields: ClassVar[tuple[str, ...]] = ("password",)
+
     id = models.CharField(max_length=40, primary_key=True)
     async_operations = models.IntegerField(null=True, blank=True)
     bind = models.CharField(max_length=40, null=True, blank=True)
@@ -1698,6 +1712,9 @@ class StirTn(models.Model):
 
 class Voicemail(models.Model):
     """``voicemail``."""
+
+    # Mailbox PIN and IMAP password.
+    secret_fields: ClassVar[tuple[str, ...]] = ("password", "imappassword")
 
     uniqueid = models.AutoField(primary_key=True)
     context = models.CharField(max_length=80)
