@@ -1826,3 +1826,27 @@ class VoicemailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dir}/{self.msgnum}"
+
+
+class UnconfirmedExtension(models.Model):
+    """``crm_unconfirmed_extensions``: not an Asterisk table, and Asterisk never reads it.
+
+    With the realtime tables in their own database (Option B) a batch of new extensions commits
+    there first and then on ``default``. Each new endpoint is listed here in the realtime
+    transaction and removed once its ``InternalNumber`` is committed; a row still here after a
+    while names an endpoint left without a CRM user by a run that was killed in between. The
+    next ``--provision-users`` removes those rows (their passwords were never handed out) and
+    provisions the users again; ``--validate`` reports them.
+    """
+
+    endpoint_id = models.CharField(max_length=40, primary_key=True)
+    user_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "crm_unconfirmed_extensions"
+        verbose_name = _("unconfirmed extension")
+        verbose_name_plural = _("unconfirmed extensions")
+
+    def __str__(self) -> str:
+        return self.endpoint_id
