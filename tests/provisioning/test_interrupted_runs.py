@@ -186,3 +186,27 @@ def test_a_young_unconfirmed_row_is_left_to_the_run_that_may_still_be_committing
     make_user("late")
     summary = services.provision_users(get_user_model().objects.filter(username="late"))
     assert summary.repaired == [] and rt(PsEndpoint).filter(id="1500").exists()
+
+
+@pytest.mark.django_db(databases=DATABASES, transaction=True)
+def test_a_passwords_file_that_cannot_be_written_stops_before_the_next_batch(make_user, tmp_path, monkeypatch):
+    for i in range(5):
+        make_user(f"d{i}")
+    monkeypatch.setattr(services, "provision_users", functools.partial(services.provision_users, batch_size=2))
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "setup_asterisk_realtime",
+            "--provision-users",
+            "--passwords-file",
+            str(tmp_path / "p.csv"),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert "provisioning stopped: [Errno 28] No space left on device" in err.getvalue()
+    assert InternalNumber.objects.count() == 2  # the first batch only: no further password was made and lost

@@ -269,6 +269,9 @@ class Command(BaseCommand):
         except (ProvisioningError, DatabaseError) as exc:
             bar.finish()
             return self.fail(f"Provisioning users failed: {exc}")
+        except OSError as exc:  # the passwords file (disk full...): stop before another batch is made
+            bar.finish()
+            return self.fail(f"Writing the passwords file {passwords_file} failed, provisioning stopped: {exc}")
         finally:
             if handle is not None:
                 handle.close()
