@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-# Fake AMI server fixtures (fake_ami, async_fake_ami, fake_ami_factory) for every test folder.
-pytest_plugins = ["tests.fixtures_ami"]
+# Fake AMI server fixtures (fake_ami, async_fake_ami, fake_ami_factory) and the browser fixtures (Chromium,
+# Daphne) for every test folder: the browser tests and the real-Asterisk tests share one Daphne.
+pytest_plugins = ["tests.fixtures_ami", "tests.fixtures_browser"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"

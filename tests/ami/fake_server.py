@@ -46,6 +46,7 @@ Behaviour, as recorded from the real Asterisk:
   unknown endpoints/modules/files/commands; unknown actions get Asterisk's own error text.
 
 Fault injection: ``silent_actions`` (never answered), ``send_greeting=False``,
+``close_after_login`` (seconds: accepts the login, closes that long after),
 ``drop_mid_list`` (list actions whose connection is closed after the first item),
 ``drop_connections()`` and ``restart()`` (listener comes back on the same port).
 """
@@ -59,6 +60,7 @@ import itertools
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -207,6 +209,7 @@ class FakeSession:
     challenge: str | None = None
     closed: bool = False
     writer: asyncio.StreamWriter | None = field(default=None, repr=False)
+    opened_at: float = field(default_factory=time.monotonic)
 
     @property
     def logged_in(self) -> bool:
@@ -234,6 +237,7 @@ class FakeAMIServer:
         silent_actions: Iterable[str] = (),
         drop_mid_list: Iterable[str] = (),
         originate_delay: float = 0.02,
+        close_after_login: float | None = None,
     ) -> None:
         self.users = dict(DEFAULT_USERS if users is None else users)
         self.host = host
@@ -242,6 +246,7 @@ class FakeAMIServer:
         self.silent_actions = {name.lower() for name in silent_actions}
         self.drop_mid_list = {name.lower() for name in drop_mid_list}
         self.originate_delay = originate_delay
+        self.close_after_login = close_after_login
         self.originate_outcomes: dict[str, str] = {
             "PJSIP/1001": "answered",
             "PJSIP/1003": "answered",
@@ -463,6 +468,10 @@ class FakeAMIServer:
             return
         await self._replay(session, action, name)
 
+    async def _close_later(self, session: FakeSession, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._close_session(session)
+
     def _allowed(self, session: FakeSession, lowered_action: str) -> bool:
         user = self.users[session.user or ""]
         if "all" in user.write:
@@ -490,6 +499,8 @@ class FakeAMIServer:
         session.user = username
         session.event_classes = self._event_mask(user, action.get("Events", "on"))
         await self._reply_text(session, action, "Authentication accepted")
+        if self.close_after_login is not None:
+            self._spawn(self._close_later(session, self.close_after_login))
         booted = self.templates.event("FullyBooted", "01")
         if session.wants(booted):
             await self._write(session, booted)

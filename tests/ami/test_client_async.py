@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import socket
 import time
@@ -224,3 +225,37 @@ def test_backoff_delay_grows_is_capped_and_jittered() -> None:
     assert all(3.2 <= delay <= 4.8 for delay in jittered)
     assert len(set(jittered)) > 100
     assert all(backoff_delay(50, cap=30, jitter=0.5, rng=rng) <= 30 for _ in range(100))
+
+
+async def test_backoff_keeps_growing_when_asterisk_closes_right_after_login() -> None:
+    """Asterisk accepts the login and hangs up soon after: a reconnect per initial delay forever was the bug."""
+    async with FakeAMIServer(close_after_login=0.01) as server:
+        client = client_for(
+            server, reconnect_initial_delay=0.05, reconnect_max_delay=0.4, reconnect_jitter=0, stable_after=5.0
+        )
+        runner = asyncio.ensure_future(client.run_forever())
+        await eventually(lambda: len(server.sessions) >= 5, timeout=5)
+        await client.close()
+        await asyncio.wait_for(runner, 2)
+    opened = [session.opened_at for session in server.sessions[:5]]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(opened)]
+    assert gaps[2] >= 0.18 and gaps[3] >= 0.35, gaps  # 0.05, 0.1, 0.2, 0.4: not reset by each login
+
+
+async def test_backoff_resets_once_a_connection_stayed_up() -> None:
+    async with FakeAMIServer(close_after_login=0.01) as server:
+        client = client_for(
+            server, reconnect_initial_delay=0.05, reconnect_max_delay=5, reconnect_jitter=0, stable_after=0.3
+        )
+        runner = asyncio.ensure_future(client.run_forever())
+        await eventually(lambda: len(server.sessions) >= 4, timeout=5)  # backoff is at 0.4 s and growing
+        server.close_after_login = None
+        await eventually(lambda: client.connected, timeout=5)
+        await asyncio.sleep(0.4)  # up longer than stable_after
+        dropped_at = time.monotonic()
+        before = client.connect_count
+        await server.drop_connections()
+        await eventually(lambda: client.connect_count == before + 1, timeout=5)
+        assert server.sessions[-1].opened_at - dropped_at < 0.2  # the initial delay again, not 0.8 s or more
+        await client.close()
+        await asyncio.wait_for(runner, 2)

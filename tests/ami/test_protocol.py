@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 import pytest
 
 from tests.ami import transcripts as tr
 from voip.ami import (
     MAX_HEADERS,
+    MAX_RECEIVED_HEADERS,
     AMIInjectionError,
     AMIParser,
     AMIProtocolError,
@@ -283,3 +285,37 @@ def test_real_keys_are_tokens() -> None:
 def test_challenge_key_is_md5_of_challenge_plus_secret() -> None:
     assert challenge_key("173033300", "s3cret") == hashlib.md5(b"173033300s3cret").hexdigest()
     assert len(challenge_key("1", "")) == 32 and challenge_key("1", "") == challenge_key("1", "").lower()
+
+
+def test_parser_refuses_a_message_with_too_many_headers() -> None:
+    """A 4 MiB message of 699,000 one-letter headers was 1.2 s of parsing on the event loop."""
+    flood = b"Event: Flood\r\n" + b"a: \r\n" * 699_000 + b"\r\n"
+    parser = AMIParser(expect_greeting=False)
+    started = time.perf_counter()
+    with pytest.raises(AMIProtocolError, match="headers"):
+        parser.feed(flood)
+    assert time.perf_counter() - started < 0.2
+
+
+def test_parser_header_bound_is_exact_and_far_above_real_messages() -> None:
+    # The largest recorded message (EndpointDetail, transcript 20) has 145 headers.
+    largest = max(
+        len(AMIParser(expect_greeting=False).feed(raw)[0])
+        for raw in tr.split_messages(tr.load("20")[0].received().split(b"\r\n", 1)[1])
+    )
+    assert largest < MAX_RECEIVED_HEADERS // 10
+    at_bound = b"Event: Big\r\n" + b"Output: x\r\n" * (MAX_RECEIVED_HEADERS - 1) + b"\r\n"
+    assert len(AMIParser(expect_greeting=False).feed(at_bound)[0]) == MAX_RECEIVED_HEADERS
+    with pytest.raises(AMIProtocolError):
+        AMIParser(expect_greeting=False).feed(b"Event: Big\r\n" + b"Output: x\r\n" * MAX_RECEIVED_HEADERS + b"\r\n")
+
+
+def test_device_states_in_both_spellings_of_the_recordings() -> None:
+    from voip.ami.codes import device_state_name, is_in_call
+
+    # DeviceStateChange says INUSE (transcript 12), PJSIPShowEndpoint says "In use" (transcript 20).
+    assert device_state_name("INUSE") == device_state_name("In use") == "INUSE"
+    assert is_in_call("Ring+Inuse") and is_in_call("On Hold") and is_in_call("RINGINUSE")
+    assert not is_in_call("Not in use") and not is_in_call("UNAVAILABLE") and not is_in_call(None)
+    spelled = {tr.header(raw, "DeviceState") for raw in tr.load("20")[0].messages()} - {None}
+    assert spelled and all(device_state_name(value) for value in spelled)

@@ -72,6 +72,14 @@ def test_agent_calls_a_phone_number_from_their_own_extension(client, ami_setting
     assert originate.get("Async", "").lower() == "true"
 
 
+def test_a_name_that_would_break_the_caller_id_is_cleaned_not_refused(client, ami_settings):
+    agent = make_agent("eve", "1001", first_name='Eve "The\r\nBoss"', last_name="<Admin>")
+    client.force_login(agent)
+    assert post(client, "+74951234567").status_code == 200
+    [originate] = originates(ami_settings.server)
+    assert originate.get("CallerID") == '"Eve TheBoss Admin" <1001>'
+
+
 def test_endpoint_parameter_from_client_is_ignored(client, ami_settings):
     make_agent("bob", "1003")
     agent = make_agent("alice", "1001")

@@ -19,6 +19,7 @@ from tests.calls.test_tracker_transcripts import (
 )
 from voip.calls import services
 from voip.calls.models import CallLog, EndpointPresence, PendingOrigination
+from voip.calls.presence import PresenceTracker
 from voip.calls.tracker import CallTracker
 from voip.provisioning.models import InternalNumber
 
@@ -97,7 +98,7 @@ def test_missed_call_stays_unhandled(agents) -> None:
 
 
 def test_presence_rows(agents) -> None:
-    tracker = CallTracker(services.DbDirectory())
+    tracker = PresenceTracker()
     for index in range(4):
         services.apply_outputs(feed(tracker, parse(transcript_bytes("12", index))), push=False)
     statuses = dict(EndpointPresence.objects.values_list("endpoint_id", "status"))

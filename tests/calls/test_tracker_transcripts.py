@@ -11,7 +11,9 @@ from collections.abc import Iterable
 import pytest
 
 from tests.ami.transcripts import load, transcripts_available
+from tests.calls.directory import StaticDirectory
 from voip.ami.protocol import AMIParser, Message
+from voip.calls.presence import PresenceTracker, PresenceUpdate
 from voip.calls.tracker import (
     AgentRef,
     CallEnded,
@@ -21,9 +23,7 @@ from voip.calls.tracker import (
     MissedCall,
     Origination,
     OriginationFailed,
-    PresenceUpdate,
     Ringing,
-    StaticDirectory,
 )
 
 pytestmark = pytest.mark.skipif(not transcripts_available(), reason="../shared/asterisk/ami is absent")
@@ -65,7 +65,9 @@ def as_outside_caller(data: bytes, extension: str = "1003", number: str = OUTSID
     )
 
 
-def feed(tracker: CallTracker, messages: Iterable[Message], step: float = 1.0, start: dt.datetime = T0) -> list:
+def feed(
+    tracker: CallTracker | PresenceTracker, messages: Iterable[Message], step: float = 1.0, start: dt.datetime = T0
+) -> list:
     """Feed with one receive time per event ``step`` seconds apart (the events carry no timestamp)."""
     out = []
     for index, message in enumerate(messages):
@@ -231,7 +233,7 @@ def test_replay_never_reopens_a_finished_call() -> None:
 
 
 def test_file12_presence_lifecycle() -> None:
-    tracker = make_tracker()
+    tracker = PresenceTracker()
     statuses: dict[str, list[str]] = {}
     for index in range(4):
         for update in of(feed(tracker, parse(transcript_bytes("12", index))), PresenceUpdate):
@@ -247,7 +249,7 @@ def test_file12_presence_lifecycle() -> None:
 
 
 def test_device_state_in_call_and_back() -> None:
-    tracker = make_tracker()
+    tracker = PresenceTracker()
     out = feed(tracker, parse(transcript_bytes("05")))
     states = [(u.status, u.device_state) for u in of(out, PresenceUpdate) if u.endpoint_id == "1001"]
     assert states[:3] == [("in_call", "RINGING"), ("in_call", "INUSE"), ("registered", "NOT_INUSE")]

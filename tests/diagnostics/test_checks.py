@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db import connections
 
 from voip.ami.protocol import AMIParser
+from voip.backends.asteriskbackend import AsteriskRealtimeAPI, allowed_actions
 from voip.diagnostics import CheckResult, run_validation
 from voip.diagnostics.checks import (
-    allowed_actions,
     check_asterisk,
     check_database,
     check_privileges,
@@ -183,7 +183,7 @@ def test_privileges_of_full_admin_warns_about_config(asterisk_facts_dir):
 
 @BOTH
 def test_asterisk_checks_against_fake_ami_admin(fake_ami):
-    found = lines(check_asterisk(fake_ami.ami_options()))
+    found = lines(check_asterisk(AsteriskRealtimeAPI(**fake_ami.ami_options())))
     assert found[0].startswith("✓ AMI login OK (user admin, Asterisk 22.")
     assert "✓ Module res_pjsip.so loaded" in found
     assert "✓ Module res_sorcery_realtime.so loaded" in found
@@ -207,7 +207,7 @@ def test_asterisk_checks_against_fake_ami_admin(fake_ami):
 @BOTH
 def test_asterisk_checks_with_restricted_user_name_the_missing_class(fake_ami):
     options = fake_ami.ami_options(AMI_USERNAME="crm", AMI_SECRET=fake_ami.server.users["crm"].secret)
-    found = lines(check_asterisk(options))
+    found = lines(check_asterisk(AsteriskRealtimeAPI(**options)))
     assert found[0] == "✓ AMI login OK (user crm)"  # CoreSettings refused: no version, no guess
     assert any(
         line.startswith("⚠ Module res_pjsip.so not checked: the AMI user lacks write class system") for line in found
@@ -230,13 +230,9 @@ def test_asterisk_down_is_an_error_not_a_crash():
         port = probe.getsockname()[1]
     found = lines(
         check_asterisk(
-            {
-                "AMI_HOST": "127.0.0.1",
-                "AMI_PORT": port,
-                "AMI_USERNAME": "x",
-                "AMI_SECRET": "y",
-                "AMI_CONNECT_TIMEOUT": 1,
-            },
+            AsteriskRealtimeAPI(
+                AMI_HOST="127.0.0.1", AMI_PORT=port, AMI_USERNAME="x", AMI_SECRET="y", AMI_CONNECT_TIMEOUT=1
+            ),
             alias="asterisk",
         )
     )
@@ -244,13 +240,13 @@ def test_asterisk_down_is_an_error_not_a_crash():
 
 
 def test_wrong_secret_is_reported(fake_ami):
-    found = lines(check_asterisk(fake_ami.ami_options(AMI_SECRET="wrong"), alias="asterisk"))
+    found = lines(check_asterisk(AsteriskRealtimeAPI(**fake_ami.ami_options(AMI_SECRET="wrong")), alias="asterisk"))
     assert len(found) == 1 and found[0].startswith("✗ AMI login refused for user admin")
 
 
 @BOTH
 def test_run_validation_all_sections(fake_ami):
-    results = run_validation(ami_options=fake_ami.ami_options())
+    results = run_validation(backend=AsteriskRealtimeAPI(**fake_ami.ami_options()))
     found = lines(results)
     assert found[0] == "✓ Database reachable (asterisk)"
     assert found[1].startswith("✓ Realtime schema matches")

@@ -22,11 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voip.ami.errors import AMIConnectionError, AMIError
 from voip.calls.models import PresenceStatus
-from voip.provisioning import services
-from voip.realtime.models import PsAor, PsContact, PsEndpoint
-
-from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
-from .registration import (
+from voip.calls.presence_selectors import (
     endpoint_ids_with_presence,
     endpoints_with_contacts,
     live_status,
@@ -35,6 +31,10 @@ from .registration import (
     registration_status,
     user_endpoint_ids,
 )
+from voip.provisioning import services
+from voip.realtime.models import PsAor, PsContact, PsEndpoint
+
+from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
 
     @admin.action(description=_("Reload PJSIP config"), permissions=["configure"])
     def reload_pjsip_config(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> None:
-        from voip.provisioning.pbx import get_backend
+        from voip.backends import get_backend
 
         try:
             api = get_backend()
@@ -197,7 +197,8 @@ class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
         except AMIError as exc:
             messages.error(request, gettext("Asterisk refused the reload: %(error)s") % {"error": exc})
             return
-        # Asterisk's own words (file 17): "Module Reloaded" / Event: Reload Status 0 done.
+        # Asterisk's own words (transcript 17-reload-modules-and-command-output.txt): "Module Reloaded" / Event: Reload
+        # Status 0 done.
         text = gettext("Asterisk answered: %(message)s") % {"message": result.message or "-"}
         if result.status not in (None, 0):
             messages.warning(request, f"{text} (status {result.status})")

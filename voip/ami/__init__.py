@@ -22,6 +22,7 @@ from .errors import (
 from .protocol import (
     MAX_HEADERS,
     MAX_LINE_BYTES,
+    MAX_RECEIVED_HEADERS,
     AMIParser,
     EventListCollector,
     EventListResult,
@@ -34,6 +35,7 @@ from .session import events_header, raise_for_response
 __all__ = [
     "MAX_HEADERS",
     "MAX_LINE_BYTES",
+    "MAX_RECEIVED_HEADERS",
     "AMIActionError",
     "AMIAuthenticationError",
     "AMIClient",

@@ -19,30 +19,22 @@ import inspect
 import logging
 import random
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .connection import AMIConnection, ConnectionState, Event, ListComplete, LoggedIn, Output, Response
 from .errors import (
     AMIActionError,
     AMIAuthenticationError,
     AMIConnectionClosed,
     AMIConnectionError,
+    AMIError,
     AMITimeoutError,
+    connect_failure,
 )
-from .protocol import AMIParser, EventListCollector, EventListResult, Message, serialize_action
-from .session import (
-    CHALLENGE_HEADERS,
-    ActionIdGenerator,
-    AuthMethod,
-    Headers,
-    command_output,
-    events_header,
-    login_headers,
-    md5_key_from_challenge,
-    raise_for_login,
-    raise_for_response,
-)
+from .protocol import EventListResult, Message
+from .session import ActionIdGenerator, AuthMethod, Headers, command_output, events_header, raise_for_response
 
 __all__ = ["AsyncAMIClient", "EventFilter", "EventHandler", "EventStream", "backoff_delay"]
 
@@ -140,6 +132,7 @@ class AsyncAMIClient:
         reconnect_initial_delay: float = 0.5,
         reconnect_max_delay: float = 30.0,
         reconnect_jitter: float = 0.2,
+        stable_after: float = 60.0,
         on_connect: ConnectHook | None = None,
         on_disconnect: ConnectHook | None = None,
     ) -> None:
@@ -159,6 +152,8 @@ class AsyncAMIClient:
         self.reconnect_initial_delay = reconnect_initial_delay
         self.reconnect_max_delay = reconnect_max_delay
         self.reconnect_jitter = reconnect_jitter
+        # A connection counts as healthy, and the backoff starts over, only after this long up.
+        self.stable_after = stable_after
         self.on_connect = on_connect
         self.on_disconnect = on_disconnect
         self.ami_version: str | None = None
@@ -169,8 +164,10 @@ class AsyncAMIClient:
         self._writer: asyncio.StreamWriter | None = None
         self._reader_task: asyncio.Task[None] | None = None
         self._keepalive_task: asyncio.Task[None] | None = None
+        self._connection: AMIConnection | None = None
+        self._logged_in: asyncio.Future[None] | None = None
         self._pending: dict[str, asyncio.Future[Message]] = {}
-        self._lists: dict[str, tuple[EventListCollector, asyncio.Future[EventListResult]]] = {}
+        self._lists: dict[str, asyncio.Future[EventListResult]] = {}
         self._handlers: list[_Handler] = []
         self._streams: list[EventStream] = []
         self._waiters: list[tuple[Callable[[Message], bool], asyncio.Future[Message]]] = []
@@ -201,13 +198,19 @@ class AsyncAMIClient:
         self._closing = False
         self._closed_event.clear()
         await self._open()
+        assert self._logged_in is not None and self._connection is not None
         try:
-            await self._login()
-            for expression in self.event_filter:
-                await self.send_action("Filter", [("Operation", "Add"), ("Filter", expression)])
+            await asyncio.wait_for(asyncio.shield(self._logged_in), self.connect_timeout)
+        except TimeoutError:
+            reason = f"timed out waiting for {self._connection.waiting_for}"
+            await self._teardown(AMIConnectionClosed(self.host, self.port, "login did not complete"))
+            raise AMITimeoutError(self.host, self.port, reason) from None
         except BaseException:
             await self._teardown(AMIConnectionClosed(self.host, self.port, "login did not complete"))
             raise
+        if self._disconnected.is_set():  # Asterisk hung up right after accepting the login
+            raise AMIConnectionClosed(self.host, self.port, "connection closed by Asterisk right after the login")
+        self.greeting, self.ami_version = self._connection.greeting, self._connection.ami_version
         self._connected = True
         self.connect_count += 1
         if self.keepalive_interval:
@@ -224,41 +227,21 @@ class AsyncAMIClient:
             self._reader, self._writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port), self.connect_timeout
             )
-        except ConnectionRefusedError:
-            raise AMIConnectionError(self.host, self.port, "connection refused") from None
-        except TimeoutError:
-            raise AMITimeoutError(self.host, self.port, f"no TCP connection within {self.connect_timeout:g}s") from None
-        except OSError as exc:
-            raise AMIConnectionError(self.host, self.port, f"cannot connect: {exc.strerror or exc}") from None
-        parser = AMIParser()
-        early: list[Message] = []
-        try:
-            async with asyncio.timeout(self.connect_timeout):
-                while parser.greeting is None:
-                    data = await self._reader.read(65536)
-                    if not data:
-                        raise AMIConnectionClosed(
-                            self.host, self.port, "connection closed by Asterisk before the greeting"
-                        )
-                    early += parser.feed(data)
-        except TimeoutError:
-            self._close_transport()
-            raise AMITimeoutError(self.host, self.port, "timed out waiting for the AMI greeting") from None
-        except AMIConnectionClosed:
-            self._close_transport()
-            raise
-        self.greeting, self.ami_version = parser.greeting, parser.ami_version
+        except OSError as exc:  # TimeoutError included
+            raise connect_failure(exc, self.host, self.port, self.connect_timeout) from None
+        self._connection = AMIConnection(
+            username=self.username,
+            secret=self.secret,
+            events=self.events_mask,
+            auth=self.auth,
+            event_filters=self.event_filter,
+            host=self.host,
+            port=self.port,
+            action_ids=self._next_action_id,
+        )
+        self._logged_in = asyncio.get_running_loop().create_future()
         self._disconnected.clear()
-        self._reader_task = asyncio.ensure_future(self._read_loop(parser, early))
-
-    async def _login(self) -> None:
-        md5_key = None
-        if self.auth == "md5":
-            challenge = await self.send_action("Challenge", CHALLENGE_HEADERS, raise_on_error=False)
-            md5_key = md5_key_from_challenge(challenge, self.secret, self.host, self.port)
-        headers = login_headers(self.username, self.secret, self.events_mask, md5_key)
-        response = await self.send_action("Login", headers, raise_on_error=False, timeout=self.connect_timeout)
-        raise_for_login(response, self.username, self.host, self.port)
+        self._reader_task = asyncio.ensure_future(self._read_loop(self._connection))
 
     async def close(self) -> None:
         """Stop reconnecting, send Logoff (errors ignored), close the socket, end event streams."""
@@ -266,12 +249,23 @@ class AsyncAMIClient:
         self._closed_event.set()
         if self._connected:
             with contextlib.suppress(Exception):
-                await self.send_action("Logoff", timeout=min(self.action_timeout, 2.0), raise_on_error=False)
+                await self._logoff()
         await self._teardown(AMIConnectionClosed(self.host, self.port, "client closed"))
         for stream in list(self._streams):
             stream.close()
         for task in list(self._background):
             task.cancel()
+
+    async def _logoff(self) -> None:
+        connection = self._ready_connection()
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        action_id = connection.logoff()
+        self._pending[action_id] = future
+        try:
+            self._flush()
+            await self._wait(future, min(self.action_timeout, 2.0), "the Logoff response")
+        finally:
+            self._pending.pop(action_id, None)
 
     def _close_transport(self) -> None:
         writer, self._writer = self._writer, None
@@ -294,10 +288,15 @@ class AsyncAMIClient:
             await _maybe_await(self.on_disconnect(self))
 
     def _fail_pending(self, error: AMIConnectionError) -> None:
+        if self._connection is not None:
+            self._connection.connection_closed()
+        if self._logged_in is not None and not self._logged_in.done():
+            self._logged_in.set_exception(error)
+            self._logged_in.exception()  # retrieved here when nobody awaits it any more
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(error)
-        for _collector, future in self._lists.values():
+        for future in self._lists.values():
             if not future.done():
                 future.set_exception(error)
         for _matches, future in self._waiters:
@@ -308,18 +307,27 @@ class AsyncAMIClient:
         self._waiters.clear()
 
     # -- reading ------------------------------------------------------------------------
-    async def _read_loop(self, parser: AMIParser, early: list[Message]) -> None:
+    async def _read_loop(self, connection: AMIConnection) -> None:
         reason = "connection closed by Asterisk"
         try:
-            for message in early:
-                self._route(message)
             assert self._reader is not None
             while True:
                 data = await self._reader.read(65536)
                 if not data:
+                    if connection.state is ConnectionState.GREETING:
+                        reason = "connection closed by Asterisk before the greeting"
                     break
-                for message in parser.feed(data):
-                    self._route(message)
+                try:
+                    outputs = connection.receive_data(data)
+                except AMIError as exc:
+                    if self._logged_in is not None and not self._logged_in.done():
+                        self._logged_in.set_exception(exc)  # a refused login or Filter: connect() raises it
+                        reason = f"login refused: {exc}"
+                        break
+                    raise
+                self._flush()
+                for output in outputs:
+                    self._route(output)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # protocol error or socket error: the session is unusable
@@ -330,24 +338,19 @@ class AsyncAMIClient:
         self._reader_task = None  # we are that task; _teardown must not cancel itself
         await self._teardown(error)
 
-    def _route(self, message: Message) -> None:
-        action_id = message.action_id
-        if action_id is not None:
-            listing = self._lists.get(action_id)
-            if listing is not None and (listing[0].response is not None or message.is_response):
-                collector, future = listing
-                if collector.add(message):
-                    del self._lists[action_id]
-                    if not future.done():
-                        future.set_result(collector.result())
-                return
-            if message.is_response:
-                future = self._pending.pop(action_id, None)
-                if future is not None and not future.done():
-                    future.set_result(message)
-                return
-        if message.is_event:
-            self._dispatch_event(message)
+    def _route(self, output: Output) -> None:
+        if isinstance(output, Event):
+            self._dispatch_event(output.message)
+        elif isinstance(output, Response):
+            future = self._pending.pop(output.action_id, None)
+            if future is not None and not future.done():
+                future.set_result(output.message)
+        elif isinstance(output, ListComplete):
+            listing = self._lists.pop(output.action_id, None)
+            if listing is not None and not listing.done():
+                listing.set_result(output.result)
+        elif isinstance(output, LoggedIn) and self._logged_in is not None and not self._logged_in.done():
+            self._logged_in.set_result(None)
 
     def _dispatch_event(self, event: Message) -> None:
         for matches, future in list(self._waiters):
@@ -378,10 +381,17 @@ class AsyncAMIClient:
             logger.error("AMI event handler failed", exc_info=task.exception())
 
     # -- actions ------------------------------------------------------------------------
-    def _write(self, data: bytes) -> None:
-        if self._writer is None or self._writer.is_closing():
+    def _ready_connection(self) -> AMIConnection:
+        if self._connection is None or self._writer is None or self._writer.is_closing():
             raise AMIConnectionClosed(self.host, self.port, "not connected")
-        self._writer.write(data)
+        return self._connection
+
+    def _flush(self) -> None:
+        if self._connection is None or self._writer is None or self._writer.is_closing():
+            return
+        data = self._connection.data_to_send()
+        if data:
+            self._writer.write(data)
 
     async def send_action(
         self,
@@ -391,15 +401,16 @@ class AsyncAMIClient:
         raise_on_error: bool = True,
         timeout: float | None = None,
     ) -> Message:
-        data_action_id = self._next_action_id()
-        data = serialize_action(action, headers, data_action_id)
+        connection = self._ready_connection()
+        action_id = connection.send_action(action, headers)
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self._pending[data_action_id] = future
+        self._pending[action_id] = future
         try:
-            self._write(data)
+            self._flush()
             response = await self._wait(future, timeout, f"the {action} response")
         finally:
-            self._pending.pop(data_action_id, None)
+            self._pending.pop(action_id, None)
+            connection.forget(action_id)
         return raise_for_response(action, response) if raise_on_error else response
 
     async def send_list_action(
@@ -410,15 +421,16 @@ class AsyncAMIClient:
         raise_on_error: bool = True,
         timeout: float | None = None,
     ) -> EventListResult:
-        action_id = self._next_action_id()
-        data = serialize_action(action, headers, action_id)
+        connection = self._ready_connection()
+        action_id = connection.send_list_action(action, headers)
         future: asyncio.Future[EventListResult] = asyncio.get_running_loop().create_future()
-        self._lists[action_id] = (EventListCollector(action_id), future)
+        self._lists[action_id] = future
         try:
-            self._write(data)
+            self._flush()
             result = await self._wait(future, timeout, f"the {action} list")
         finally:
             self._lists.pop(action_id, None)
+            connection.forget(action_id)
         if raise_on_error:
             raise_for_response(action, result.response)
         return result
@@ -455,9 +467,6 @@ class AsyncAMIClient:
 
         return remove
 
-    def remove_event_handler(self, callback: EventHandler) -> None:
-        self._handlers = [handler for handler in self._handlers if handler.callback is not callback]
-
     def events(self, filter: EventFilter = None, *, maxsize: int = 10_000) -> EventStream:
         """An async iterator of matching events until :meth:`close`."""
         stream = EventStream(_compile_filter(filter), maxsize)
@@ -493,16 +502,24 @@ class AsyncAMIClient:
     async def run_forever(self, *, rng: random.Random | None = None) -> None:
         """Stay connected until :meth:`close`: reconnect with backoff, resync via ``on_connect``.
 
+        The backoff grows with every failed or short-lived connection and starts over once a
+        connection has stayed up for ``stable_after`` seconds.
+
         A refused login stops the loop with :class:`AMIAuthenticationError` (a wrong secret
         does not heal by retrying).
         """
         attempt = 0
+        loop = asyncio.get_running_loop()
         while not self._closing:
             try:
                 if not self._connected:
                     await self.connect()
-                attempt = 0
+                connected_at = loop.time()
                 await self._disconnected.wait()
+                # A server that accepts the login and then hangs up must not get a reconnect
+                # (and the caller's resync) every initial delay: start over only after a stable session.
+                if loop.time() - connected_at >= self.stable_after:
+                    attempt = 0
             except AMIAuthenticationError:
                 raise
             except AMIConnectionError as exc:
@@ -525,13 +542,3 @@ class AsyncAMIClient:
 async def _maybe_await(result: Awaitable[None] | None) -> None:
     if inspect.isawaitable(result):
         await result
-
-
-async def iterate_events(client: AsyncAMIClient, filter: EventFilter = None) -> AsyncIterator[Message]:
-    """Convenience generator around :meth:`AsyncAMIClient.events`."""
-    stream = client.events(filter)
-    try:
-        async for event in stream:
-            yield event
-    finally:
-        stream.close()

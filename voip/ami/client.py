@@ -18,20 +18,10 @@ from collections import deque
 from collections.abc import Callable
 from types import TracebackType
 
-from .errors import AMIConnectionClosed, AMIConnectionError, AMITimeoutError
-from .protocol import AMIParser, EventListCollector, EventListResult, Message, serialize_action
-from .session import (
-    CHALLENGE_HEADERS,
-    ActionIdGenerator,
-    AuthMethod,
-    Headers,
-    command_output,
-    events_header,
-    login_headers,
-    md5_key_from_challenge,
-    raise_for_login,
-    raise_for_response,
-)
+from .connection import AMIConnection, ConnectionState, Event, ListComplete, Output, Response
+from .errors import AMIConnectionClosed, AMITimeoutError, connect_failure
+from .protocol import EventListResult, Message
+from .session import ActionIdGenerator, AuthMethod, Headers, command_output, events_header, raise_for_response
 
 __all__ = ["AMIClient", "ActionIdGenerator", "AuthMethod", "Headers", "events_header", "raise_for_response"]
 
@@ -69,11 +59,22 @@ class AMIClient:
         self.ami_version: str | None = None
         self.greeting: str | None = None
         self._socket: socket.socket | None = None
-        self._parser = AMIParser()
-        self._inbox: deque[Message] = deque()
-        self._events: deque[Message] = deque(maxlen=MAX_QUEUED_EVENTS)
         self._next_action_id = ActionIdGenerator()
-        self._logged_in = False
+        self._connection = self._new_connection()
+        self._responses: dict[str, Message] = {}
+        self._lists: dict[str, EventListResult] = {}
+        self._events: deque[Message] = deque(maxlen=MAX_QUEUED_EVENTS)
+
+    def _new_connection(self) -> AMIConnection:
+        return AMIConnection(
+            username=self.username,
+            secret=self.secret,
+            events=self.events,
+            auth=self.auth,
+            host=self.host,
+            port=self.port,
+            action_ids=self._next_action_id,
+        )
 
     # -- lifecycle --------------------------------------------------------------------
     def __enter__(self) -> AMIClient:
@@ -88,7 +89,7 @@ class AMIClient:
 
     @property
     def connected(self) -> bool:
-        return self._socket is not None and self._logged_in
+        return self._socket is not None and self._connection.state is ConnectionState.READY
 
     def connect(self) -> AMIClient:
         """Open the socket, read the greeting and log in (plain or MD5 challenge)."""
@@ -97,54 +98,37 @@ class AMIClient:
         deadline = time.monotonic() + self.connect_timeout
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
-        except ConnectionRefusedError:
-            raise AMIConnectionError(self.host, self.port, "connection refused") from None
-        except TimeoutError:
-            raise AMITimeoutError(self.host, self.port, f"no TCP connection within {self.connect_timeout:g}s") from None
-        except OSError as exc:
-            raise AMIConnectionError(self.host, self.port, f"cannot connect: {exc.strerror or exc}") from None
+        except OSError as exc:  # TimeoutError included
+            raise connect_failure(exc, self.host, self.port, self.connect_timeout) from None
         self._socket = sock
-        self._parser = AMIParser()
-        self._inbox.clear()
+        self._connection = self._new_connection()
+        self._responses.clear()
+        self._lists.clear()
         try:
-            self._read_greeting(deadline)
-            self._login(deadline)
+            while self._connection.state is not ConnectionState.READY:
+                self._receive(deadline, self._connection.waiting_for)
         except BaseException:
-            self._drop_socket()
-            raise
-        return self
-
-    def _read_greeting(self, deadline: float) -> None:
-        while self._parser.greeting is None:
-            self._receive(deadline, "the AMI greeting")
-        self.greeting = self._parser.greeting
-        self.ami_version = self._parser.ami_version
-
-    def _login(self, deadline: float) -> None:
-        md5_key = None
-        if self.auth == "md5":
-            challenge = self._request("Challenge", CHALLENGE_HEADERS, deadline)
-            md5_key = md5_key_from_challenge(challenge, self.secret, self.host, self.port)
-        response = self._request("Login", login_headers(self.username, self.secret, self.events, md5_key), deadline)
-        if response.is_error:
             self._drop_socket()  # Asterisk closes after a failed login anyway
-        raise_for_login(response, self.username, self.host, self.port)
-        self._logged_in = True
+            raise
+        self.greeting = self._connection.greeting
+        self.ami_version = self._connection.ami_version
+        return self
 
     def close(self) -> None:
         """Send Logoff (politely, ignoring every error) and close the socket."""
         if self._socket is None:
             return
-        if self._logged_in:
+        if self._connection.state is ConnectionState.READY:
             try:
-                self._request("Logoff", None, time.monotonic() + min(self.action_timeout, 2.0))
+                action_id = self._connection.logoff()
+                self._await_response(action_id, time.monotonic() + min(self.action_timeout, 2.0), "the Logoff response")
             except Exception:  # closing must never fail
                 logger.debug("AMI Logoff to %s:%s failed", self.host, self.port, exc_info=True)
         self._drop_socket()
 
     def _drop_socket(self) -> None:
         sock, self._socket = self._socket, None
-        self._logged_in = False
+        self._connection.connection_closed()
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.close()
@@ -155,7 +139,10 @@ class AMIClient:
             raise AMIConnectionClosed(self.host, self.port, "not connected")
         return self._socket
 
-    def _send(self, data: bytes, deadline: float) -> None:
+    def _flush(self, deadline: float) -> None:
+        data = self._connection.data_to_send()
+        if not data:
+            return
         sock = self._require_socket()
         sock.settimeout(max(deadline - time.monotonic(), 0.001))
         try:
@@ -167,7 +154,8 @@ class AMIClient:
             raise AMIConnectionClosed(self.host, self.port, f"connection lost while sending: {exc}") from None
 
     def _receive(self, deadline: float, waiting_for: str) -> None:
-        """Read once from the socket into the parser; raise on timeout or EOF."""
+        """Send what is queued, read once from the socket and route what arrived."""
+        self._flush(deadline)
         sock = self._require_socket()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -187,31 +175,33 @@ class AMIClient:
             raise AMIConnectionClosed(
                 self.host, self.port, f"connection closed by Asterisk while waiting for {waiting_for}"
             )
-        self._inbox.extend(self._parser.feed(data))
+        for output in self._connection.receive_data(data):
+            self._keep(output)
+        self._flush(deadline)  # login steps queued by what just arrived
 
-    def _next_message(self, deadline: float, waiting_for: str) -> Message:
-        while not self._inbox:
-            self._receive(deadline, waiting_for)
-        return self._inbox.popleft()
+    def _keep(self, output: Output) -> None:
+        if isinstance(output, Response):
+            self._responses[output.action_id] = output.message
+        elif isinstance(output, ListComplete):
+            self._lists[output.action_id] = output.result
+        elif isinstance(output, Event):
+            self._events.append(output.message)
 
-    def _request(self, action: str, headers: Headers, deadline: float, action_id: str | None = None) -> Message:
-        """Send one action and return its response (no error mapping)."""
-        action_id = action_id or self._next_action_id()
-        self._send(serialize_action(action, headers, action_id), deadline)
-        while True:
-            message = self._next_message(deadline, f"the {action} response")
-            if message.is_response and message.action_id == action_id:
-                return message
-            self._keep_unsolicited(message)
-
-    def _keep_unsolicited(self, message: Message) -> None:
-        if message.is_event:
-            self._events.append(message)
-        else:
-            logger.debug("AMI %s:%s: dropping response nobody waits for: %r", self.host, self.port, message)
+    def _await_response(self, action_id: str, deadline: float, waiting_for: str) -> Message:
+        try:
+            while action_id not in self._responses:
+                self._receive(deadline, waiting_for)
+        finally:
+            if action_id not in self._responses:
+                self._connection.forget(action_id)
+        return self._responses.pop(action_id)
 
     def _deadline(self, timeout: float | None) -> float:
         return time.monotonic() + (self.action_timeout if timeout is None else timeout)
+
+    def _connection_ready(self) -> AMIConnection:
+        self._require_socket()
+        return self._connection
 
     # -- public API ---------------------------------------------------------------------
     def send_action(
@@ -228,7 +218,9 @@ class AMIClient:
         ``action_id`` lets a caller pick the ActionID beforehand (e.g. to record it before the
         action's events can arrive); by default the client generates a unique one.
         """
-        response = self._request(action, headers, self._deadline(timeout), action_id)
+        deadline = self._deadline(timeout)
+        sent_id = self._connection_ready().send_action(action, headers, action_id=action_id)
+        response = self._await_response(sent_id, deadline, f"the {action} response")
         return raise_for_response(action, response) if raise_on_error else response
 
     def send_list_action(
@@ -241,16 +233,14 @@ class AMIClient:
     ) -> EventListResult:
         """Send a list action (PJSIPShowEndpoints, CoreShowChannels ...), collect the whole list."""
         deadline = self._deadline(timeout)
-        action_id = self._next_action_id()
-        self._send(serialize_action(action, headers, action_id), deadline)
-        collector = EventListCollector(action_id)
-        while not collector.done:
-            message = self._next_message(deadline, f"the {action} list")
-            if collector.accepts(message) and (collector.response is not None or message.is_response):
-                collector.add(message)
-            else:
-                self._keep_unsolicited(message)
-        result = collector.result()
+        action_id = self._connection_ready().send_list_action(action, headers)
+        try:
+            while action_id not in self._lists:
+                self._receive(deadline, f"the {action} list")
+        finally:
+            if action_id not in self._lists:
+                self._connection.forget(action_id)
+        result = self._lists.pop(action_id)
         if raise_on_error:
             raise_for_response(action, result.response)
         return result
@@ -264,16 +254,13 @@ class AMIClient:
 
     def wait_for_event(self, predicate: Callable[[Message], bool], timeout: float | None = None) -> Message:
         """Return (and remove) the first queued or incoming event matching ``predicate``."""
-        for position, event in enumerate(self._events):
-            if predicate(event):
-                del self._events[position]
-                return event
         deadline = self._deadline(timeout)
         while True:
-            message = self._next_message(deadline, "an event")
-            if message.is_event and predicate(message):
-                return message
-            self._keep_unsolicited(message)
+            for position, event in enumerate(self._events):
+                if predicate(event):
+                    del self._events[position]
+                    return event
+            self._receive(deadline, "an event")
 
     def pop_events(self) -> list[Message]:
         """Every event queued so far (oldest first); empties the queue."""
@@ -284,13 +271,7 @@ class AMIClient:
     def poll_events(self, timeout: float = 0.0) -> list[Message]:
         """Read whatever arrives within ``timeout`` seconds and return all queued events."""
         deadline = time.monotonic() + timeout
-        try:
-            while True:
-                while self._inbox:
-                    self._keep_unsolicited(self._inbox.popleft())
-                if time.monotonic() >= deadline:
-                    break
+        with contextlib.suppress(AMITimeoutError):
+            while time.monotonic() < deadline:
                 self._receive(deadline, "events")
-        except AMITimeoutError:
-            pass
         return self.pop_events()

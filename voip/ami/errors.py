@@ -85,7 +85,8 @@ class AMIActionError(AMIError):
     """Asterisk answered an action with ``Response: Error`` (or ``Failure``).
 
     ``message`` is Asterisk's own ``Message:`` text, stripped of the stray bare LF that some
-    PJSIP errors carry (transcripts 20 and 22); ``response`` is the full :class:`Message`.
+    PJSIP errors carry (transcripts 20-listings-during-call-channels-endpoint-contacts-devicestate.txt and
+    22-pjsipqualify-with-concurrent-listener.txt); ``response`` is the full :class:`Message`.
     """
 
     def __init__(self, action: str, message: str, response: Message | None = None) -> None:
@@ -97,3 +98,12 @@ class AMIActionError(AMIError):
 
 class AMIPermissionDenied(AMIActionError):
     """``Message: Permission denied``: the AMI user lacks the write class for this action."""
+
+
+def connect_failure(exc: OSError, host: str, port: int, timeout: float) -> AMIConnectionError:
+    """The AMI error for a failed TCP connect, the same for the blocking and the asyncio client."""
+    if isinstance(exc, ConnectionRefusedError):
+        return AMIConnectionError(host, port, "connection refused")
+    if isinstance(exc, TimeoutError):
+        return AMITimeoutError(host, port, f"no TCP connection within {timeout:g}s")
+    return AMIConnectionError(host, port, f"cannot connect: {exc.strerror or exc}")

@@ -3,13 +3,15 @@
 Nothing here touches sockets or asyncio; :mod:`voip.ami.client` and :mod:`voip.ami.aio`
 feed received bytes into :class:`AMIParser` and write what :func:`serialize_action` returns.
 
-Wire format, as recorded from Asterisk 22.10.1 (``/work/shared/asterisk/ami``):
+Wire format, as recorded from Asterisk 22.10.1 (the AMI transcripts the tests replay):
 
 * the greeting ``Asterisk Call Manager/11.0.0\\r\\n`` ends with ONE CRLF, no blank line;
 * every other message is ``Key: Value\\r\\n`` lines closed by an empty line (``\\r\\n``);
 * keys repeat (``Output``, ``Variable``, ``ChanVariable``), empty values keep the space
-  (``Key: \\r\\n``), two PJSIP errors carry a bare LF at the end of ``Message`` (files 20,
-  22) and GetConfig may answer a colon-less line ``No categories found`` (file 25).
+  (``Key: \\r\\n``), two PJSIP errors carry a bare LF at the end of ``Message`` (transcript
+  20-listings-during-call-channels-endpoint-contacts-devicestate.txt,
+  22) and GetConfig may answer a colon-less line ``No categories found`` (transcript
+  25-getconfig-pjsip-manager-crm-refused.txt).
 
 Values are kept verbatim (a trailing bare LF stays in the value); colon-less lines go to
 :attr:`Message.extra_lines`.
@@ -30,6 +32,7 @@ __all__ = [
     "AMI_GREETING_PREFIX",
     "MAX_HEADERS",
     "MAX_LINE_BYTES",
+    "MAX_RECEIVED_HEADERS",
     "AMIParser",
     "EventListCollector",
     "EventListResult",
@@ -45,6 +48,11 @@ AMI_GREETING_PREFIX = "Asterisk Call Manager/"
 MAX_LINE_BYTES = 1024
 # AST_MAX_MANHEADERS: further headers of an action are silently ignored by Asterisk.
 MAX_HEADERS = 128
+# Headers per received message. Asterisk sets no limit on what it sends; the largest recorded
+# message has 145 (EndpointDetail, transcript 20-listings-during-call-channels-endpoint-contacts-devicestate.txt), a CLI
+# Command answers one Output: per line.
+# Without a bound, one 4 MiB message of one-letter headers is over a second of parsing.
+MAX_RECEIVED_HEADERS = 16_384
 # A server that never sends the blank line would make us buffer forever; real replies
 # stay far below this (ListCommands, the largest seen, is 9,951 bytes).
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -138,7 +146,8 @@ class Message:
 
     @property
     def is_event(self) -> bool:
-        # OriginateResponse carries both Event: and Response:; it is an event (file 13).
+        # OriginateResponse carries both Event: and Response:; it is an event (transcript
+        # 13-originate-failures-noanswer-busy-sync.txt).
         return "event" in self._lookup()
 
     @property
@@ -161,7 +170,7 @@ class Message:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form: key -> value, repeated keys -> list of values.
 
-        Colon-less lines (file 25) are kept under ``"_extra_lines"``.
+        Colon-less lines (transcript 25-getconfig-pjsip-manager-crm-refused.txt) are kept under ``"_extra_lines"``.
         """
         result: dict[str, Any] = {}
         for key, values in _group_in_order(self.headers).items():
@@ -188,7 +197,8 @@ def _parse_block(block: str) -> Message:
     flat = [*chain.from_iterable(map(_partition, block.split("\r\n"), _SEPARATORS))]
     message = _new_message(Message)
     if "" in flat[1::3]:
-        # Rare: "Key:" without a space, a colon-less line (file 25) or a stray empty line.
+        # Rare: "Key:" without a space, a colon-less line (transcript 25-getconfig-pjsip-manager-crm-refused.txt) or a
+        # stray empty line.
         flat, extra = _parse_irregular_lines(block)
         message.extra_lines = extra
     else:
@@ -223,12 +233,19 @@ class AMIParser:
     as the greeting and exposed as :attr:`greeting` / :attr:`ami_version`, not as a message.
     """
 
-    __slots__ = ("_buffer", "_expect_greeting", "_max_message_bytes", "ami_version", "greeting")
+    __slots__ = ("_buffer", "_expect_greeting", "_max_headers", "_max_message_bytes", "ami_version", "greeting")
 
-    def __init__(self, *, expect_greeting: bool = True, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> None:
+    def __init__(
+        self,
+        *,
+        expect_greeting: bool = True,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        max_headers: int = MAX_RECEIVED_HEADERS,
+    ) -> None:
         self._buffer = bytearray()
         self._expect_greeting = expect_greeting
         self._max_message_bytes = max_message_bytes
+        self._max_headers = max_headers
         self.greeting: str | None = None
         self.ami_version: str | None = None
 
@@ -258,6 +275,11 @@ class AMIParser:
         blocks = text.split("\r\n\r\n")
         if "" in blocks:  # stray blank lines between messages: nothing to report
             blocks = [block for block in blocks if block]
+        # A line is at least 3 characters with its CRLF, so only long blocks need counting.
+        shortest_refused = 3 * self._max_headers
+        for block in blocks:
+            if len(block) > shortest_refused and block.count("\r\n") >= self._max_headers:
+                raise AMIProtocolError(f"a message with more than {self._max_headers} headers")
         return list(map(_parse_block, blocks))
 
     def _take_greeting(self) -> bool:
@@ -438,5 +460,6 @@ def _check_key_value_token(action: object) -> str:
 
 
 def challenge_key(challenge: str, secret: str) -> str:
-    """MD5 login key: ``md5(challenge + secret)`` as 32 lowercase hex digits (manager.c, file 18)."""
+    """MD5 login key: ``md5(challenge + secret)`` as 32 lowercase hex digits (manager.c, transcript
+    18-restricted-user-permission-denied-md5-challenge.txt)."""
     return hashlib.md5((challenge + secret).encode(), usedforsecurity=False).hexdigest()

@@ -62,7 +62,8 @@ def raise_for_response(action: str, response: Message) -> Message:
 
 
 def md5_key_from_challenge(challenge: Message, secret: str, host: str, port: int) -> str:
-    """The ``Key:`` for an MD5 login, from the reply to ``Action: Challenge`` (transcript 18)."""
+    """The ``Key:`` for an MD5 login, from the reply to ``Action: Challenge`` (transcript
+    18-restricted-user-permission-denied-md5-challenge.txt)."""
     if challenge.is_error or not challenge.get("Challenge"):
         reason = f"MD5 challenge refused: {(challenge.message or '').strip()}"
         raise AMIAuthenticationError(host, port, reason, response=challenge)
@@ -81,7 +82,8 @@ def login_headers(username: str, secret: str, events: str | bool, md5_key: str |
 
 
 def raise_for_login(response: Message, username: str, host: str, port: int) -> None:
-    """A refused login (``Authentication failed``; Asterisk then closes the connection, file 10)."""
+    """A refused login (``Authentication failed``; Asterisk then closes the connection, transcript
+    10-failed-login.txt)."""
     if response.is_error:
         reason = f"login as {username!r} refused: {(response.message or '').strip()}"
         raise AMIAuthenticationError(host, port, reason, response=response)

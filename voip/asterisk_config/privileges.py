@@ -1,9 +1,10 @@
 """The AMI actions the product sends, the manager.conf classes that allow each, and the least-privilege set.
 
 Every class list below is what Asterisk 22 itself reports for the action (``ListCommands`` with a
-``read=all``/``write=all`` user, ``../shared/asterisk/ami/21-*``; ``(Priv: <none>)`` means any
-logged-in user). Asterisk runs an action when the user's ``write`` classes contain **any one** of
-the action's classes: transcript 21 session B shows user ``crm`` (``write=call``) allowed
+``read=all``/``write=all`` user, transcript 21-modulecheck-command-output-listcommands.txt;
+``(Priv: <none>)`` means any logged-in user). Asterisk runs an action when the user's ``write``
+classes contain **any one** of the action's classes: that transcript's session B shows user ``crm``
+(``write=call``) allowed
 ``Hangup`` (``system,call``) and refused ``ModuleCheck`` (``system``).
 """
 
@@ -56,7 +57,8 @@ WRITE_CLASSES: tuple[str, ...] = ("system", "call", "originate", "agent", "comma
 # system: ContactStatus, PeerStatus, FullyBooted, Reload; call: Newchannel, Hangup, Dial*, Bridge*,
 # DeviceStateChange, OriginateResponse, MixMonitor*; agent: QueueMember*, QueueCaller*, Agent*;
 # cdr: Cdr; dialplan: VarSet MIXMONITOR_FILENAME, the only event naming a recording's file
-# (MixMonitorStart carries no file name, transcript 15). The dialplan class's Newexten flood is
+# (MixMonitorStart carries no file name, transcript 15-mixmonitor-start-mute-stop-during-call.txt). The dialplan class's
+# Newexten flood is
 # cut by the user's ``eventfilter = !Event: Newexten`` (MANAGER_EVENT_FILTERS). Not ``security``.
 READ_CLASSES: tuple[str, ...] = ("system", "call", "agent", "cdr", "dialplan")
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.template import Context, Engine
 
+from voip.conf import AsteriskSettings, TelephonyNotConfigured, asterisk_settings
 from voip.realtime.router import realtime_db_alias
 
 from .privileges import MANAGER_EVENT_FILTERS, READ_CLASSES, WRITE_CLASSES
@@ -90,11 +91,11 @@ def _name(value: object, what: str, pattern: re.Pattern[str] = _CONTEXT_RE) -> s
     return text
 
 
-def _ami_options() -> dict[str, Any]:
-    for backend in getattr(settings, "VOIP", []):
-        if backend.get("PROVIDER") == "Asterisk":
-            return dict(backend.get("OPTIONS", {}))
-    raise AsteriskConfigError("settings.VOIP has no entry with PROVIDER 'Asterisk'.")
+def _asterisk() -> AsteriskSettings:
+    try:
+        return asterisk_settings()
+    except TelephonyNotConfigured as exc:
+        raise AsteriskConfigError(f"{exc}.") from None
 
 
 def _realtime_db_settings() -> dict[str, Any]:
@@ -223,17 +224,17 @@ def _extension_patterns(low: int, high: int) -> list[str]:
 
 
 def build_context() -> dict[str, Any]:
-    ami = _ami_options()
+    ami = _asterisk()
     prov = getattr(settings, "VOIP_PROVISIONING", {})
     asterisk_cfg = getattr(settings, "VOIP_ASTERISK_CONFIG", {})
-    secret = str(ami.get("AMI_SECRET") or "")
+    secret = ami.secret
     if not secret:
         raise AsteriskConfigError("ASTERISK_AMI_SECRET is empty: set it in .env before generating manager.conf.")
     permits = asterisk_cfg.get("AMI_PERMIT") or ["127.0.0.1/255.255.255.255"]
     if isinstance(permits, str):
         permits = [permits]
     endpoint_context = _name(prov.get("ENDPOINT_CONTEXT", "from-internal"), "ASTERISK_ENDPOINT_CONTEXT")
-    outbound_context = _name(ami.get("OUTBOUND_CONTEXT") or endpoint_context, "ASTERISK_OUTBOUND_CONTEXT")
+    outbound_context = _name(ami.outbound_context or endpoint_context, "ASTERISK_OUTBOUND_CONTEXT")
     contexts = [endpoint_context] + ([outbound_context] if outbound_context != endpoint_context else [])
     low, high = prov.get("USER_EXTENSION_RANGE", (1000, 1999))
     return {
@@ -242,9 +243,9 @@ def build_context() -> dict[str, Any]:
         "other_families": OTHER_FAMILIES,
         "sorcery": SORCERY_MAPPINGS,
         "ami": {
-            "port": int(ami.get("AMI_PORT") or 5038),
+            "port": ami.port,
             "bindaddr": _value(asterisk_cfg.get("AMI_BIND_ADDRESS") or "127.0.0.1", "ASTERISK_AMI_BIND_ADDRESS"),
-            "username": _name(ami.get("AMI_USERNAME"), "ASTERISK_AMI_USERNAME", _USERNAME_RE),
+            "username": _name(ami.username, "ASTERISK_AMI_USERNAME", _USERNAME_RE),
             "secret": _value(secret, "ASTERISK_AMI_SECRET"),
             "permits": [_permit(p) for p in permits],
             "read": ",".join(READ_CLASSES),

@@ -20,8 +20,8 @@ Error convention (one for every method):
 Each call uses one short-lived AMI connection; ``with api.session(): ...`` reuses one
 connection for every call made inside the block (same thread).
 
-OPTIONS keys are read case-insensitively, with or without the ``AMI_`` prefix
-(``AMI_HOST``/``host``, ``AMI_PORT``/``port`` ...); unknown keys are ignored.
+OPTIONS keys follow :mod:`voip.conf`'s rule: case-insensitive, with or without the ``AMI_``
+prefix (``AMI_HOST``/``host``, ``AMI_PORT``/``port`` ...); unknown keys are ignored.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voip.ami.client import AMIClient
+from voip.ami.codes import ORIGINATE_REASONS, originate_outcome
 from voip.ami.errors import AMIError, AMITimeoutError
 from voip.ami.protocol import EventListResult, Message
 from voip.ami.session import raise_for_response
 from voip.backends import ValidationError
+from voip.conf import AsteriskSettings, ami_client
 
 __all__ = [
     "ORIGINATE_REASONS",
@@ -58,6 +60,7 @@ __all__ = [
     "OriginateResult",
     "RecordingResult",
     "ReloadResult",
+    "allowed_actions",
     "build_callerid",
 ]
 
@@ -217,21 +220,6 @@ class ConnectionTestResult(_Result):
     asterisk_version: str | None
 
 
-# OriginateResponse "Reason" is the last control frame seen on the outgoing channel
-# (include/asterisk/frame.h, enum ast_control_frame_type); 0 means no frame at all.
-# Transcript 13: an unregistered or nonexistent endpoint AND a callee rejecting with 486
-# all gave 0; ringing until Timeout gave 3; answered calls give 4 (files 04, 14, 24).
-ORIGINATE_REASONS: dict[int, str] = {
-    0: "failed",
-    1: "hangup",
-    2: "ring",
-    3: "no_answer",
-    4: "answered",
-    5: "busy",
-    8: "congestion",
-}
-
-
 @dataclass(frozen=True)
 class OriginateResult(_Result):
     action_id: str
@@ -377,74 +365,49 @@ def _contact_from(event: Message) -> ContactStatus:
     )
 
 
-# -- options ---------------------------------------------------------------------------
-
-_OPTION_NAMES = {
-    "host": "host",
-    "port": "port",
-    "username": "username",
-    "user": "username",
-    "secret": "secret",
-    "password": "secret",
-    "connect_timeout": "connect_timeout",
-    "action_timeout": "action_timeout",
-    "auth": "auth",
-    "db_alias": "db_alias",
-    "context": "context",
-    "outbound_context": "outbound_context",
-    "originate_timeout": "originate_timeout",
-    "recordings_dir": "recordings_dir",
-}
-
-
-def _normalise_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    normalised: dict[str, Any] = {}
-    for key, value in options.items():
-        name = key.lower()
-        name = _OPTION_NAMES.get(name) or _OPTION_NAMES.get(name.removeprefix("ami_"))
-        if name is None:
-            logger.debug("AsteriskRealtimeAPI ignores unknown option %r", key)
-            continue
-        normalised[name] = value
-    return normalised
+# -- construction ----------------------------------------------------------------------
 
 
 class AsteriskRealtimeAPI:
-    """Drive one Asterisk: realtime DB alias + AMI. Built from ``settings.VOIP[i]['OPTIONS']``."""
+    """Drive one Asterisk: realtime DB alias + AMI. Built from ``settings.VOIP[i]['OPTIONS']``.
+
+    OPTIONS follow :mod:`voip.conf`'s key rule; product code gets one from
+    :func:`voip.backends.get_backend`.
+    """
 
     def __init__(self, **options: Any) -> None:
-        values = _normalise_options(options)
-        self.host: str = str(values.get("host", "127.0.0.1"))
-        self.port: int = int(values.get("port", 5038))
-        self.username: str = str(values.get("username", "admin"))
-        self.secret: str = str(values.get("secret", ""))
-        self.connect_timeout: float = float(values.get("connect_timeout", 5.0))
-        self.action_timeout: float = float(values.get("action_timeout", 10.0))
-        self.auth: str = str(values.get("auth", "plain")).lower()
-        self.db_alias: str = str(values.get("db_alias", "asterisk"))
-        self.context: str = str(values.get("context", "from-internal"))
-        self.outbound_context: str = str(values.get("outbound_context", self.context))
-        self.originate_timeout: float = float(values.get("originate_timeout", 30))
-        self.recordings_dir: str = str(values.get("recordings_dir", "") or "").rstrip("/")
-        if self.auth not in ("plain", "md5"):
-            raise ValueError(f"AMI_AUTH must be 'plain' or 'md5', not {self.auth!r}")
+        self._configure(AsteriskSettings.from_options(options))
+
+    @classmethod
+    def from_settings(cls, config: AsteriskSettings) -> AsteriskRealtimeAPI:
+        api = cls.__new__(cls)
+        api._configure(config)
+        return api
+
+    def _configure(self, config: AsteriskSettings) -> None:
+        self.config = config
         self._local = threading.local()
+
+    # Read-only views of the settings, as the guide's users inspect them.
+    host = property(lambda self: self.config.host)
+    port = property(lambda self: self.config.port)
+    username = property(lambda self: self.config.username)
+    secret = property(lambda self: self.config.secret)
+    auth = property(lambda self: self.config.auth)
+    connect_timeout = property(lambda self: self.config.connect_timeout)
+    action_timeout = property(lambda self: self.config.action_timeout)
+    db_alias = property(lambda self: self.config.db_alias)
+    context = property(lambda self: self.config.context)
+    outbound_context = property(lambda self: self.config.outbound_context)
+    originate_timeout = property(lambda self: self.config.originate_timeout)
+    recordings_dir = property(lambda self: self.config.recordings_dir)
 
     def __repr__(self) -> str:
         return f"<AsteriskRealtimeAPI {self.username}@{self.host}:{self.port} db={self.db_alias}>"
 
     # -- connections --------------------------------------------------------------------
     def _new_client(self, events: str | bool = False) -> AMIClient:
-        return AMIClient(
-            self.host,
-            self.port,
-            self.username,
-            self.secret,
-            connect_timeout=self.connect_timeout,
-            action_timeout=self.action_timeout,
-            events=events,
-            auth="md5" if self.auth == "md5" else "plain",
-        )
+        return ami_client(self.config, events=events)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[AsteriskRealtimeAPI]:
@@ -538,9 +501,11 @@ class AsteriskRealtimeAPI:
         """Ring ``PJSIP/<from_endpoint>``; when answered, dial ``to_number`` in ``context``.
 
         Returns right after ``Originate successfully queued`` with the ActionID and the
-        ChannelId (the Uniqueid the first leg will have, file 24). With ``wait=True`` the
+        ChannelId (the Uniqueid the first leg will have, transcript
+        24-webapp-originate-channelid-wait-hangup-crm-refused.txt). With ``wait=True`` the
         connection logs in with ``Events: call`` (OriginateResponse is only delivered to
-        such sessions, files 19 and 24) and waits for the OriginateResponse of this ActionID.
+        such sessions, transcripts 19-event-filtering-events-mask-and-filter-action.txt and
+        24-webapp-originate-channelid-wait-hangup-crm-refused.txt) and waits for the OriginateResponse of this ActionID.
         ``channel_id`` and ``action_id`` may be chosen by the caller, so it can record them before
         Asterisk's first event about the call (a failing Originate answers within milliseconds).
         """
@@ -587,7 +552,7 @@ class AsteriskRealtimeAPI:
                 timeout=wait_seconds,
             )
         reason = _int_or_none(event.get("Reason"))
-        outcome = ORIGINATE_REASONS.get(reason, "unknown") if reason is not None else "unknown"
+        outcome = originate_outcome(reason)
         return dataclasses.replace(
             result,
             outcome=outcome,
@@ -598,7 +563,8 @@ class AsteriskRealtimeAPI:
         )
 
     def hangup(self, channel: str, cause: int = 16) -> ActionResult:
-        """Hang up a channel by name or by the ChannelId given to originate_call (file 24)."""
+        """Hang up a channel by name or by the ChannelId given to originate_call (transcript
+        24-webapp-originate-channelid-wait-hangup-crm-refused.txt)."""
         name = _require("channel", channel, CHANNEL_RE, "channel name")
         code = _bounded_int("cause", cause, 0, 127)
         return self._simple("Hangup", [("Channel", name), ("Cause", code)])
@@ -681,7 +647,8 @@ class AsteriskRealtimeAPI:
         return self.reload_module("res_pjsip.so", event_timeout=event_timeout)
 
     def reload_module(self, module: str, *, event_timeout: float = 2.0) -> ReloadResult:
-        """Reload one module; report Asterisk's Message and the ``Event: Reload`` Status (file 17).
+        """Reload one module; report Asterisk's Message and the ``Event: Reload`` Status (transcript
+        17-reload-modules-and-command-output.txt).
 
         The event has class ``system``, so this connection logs in with ``Events: system``.
         """
@@ -700,7 +667,8 @@ class AsteriskRealtimeAPI:
         return ReloadResult(module=name, message=response.message, status=status)
 
     def module_check(self, module: str) -> ModuleCheckResult:
-        """``loaded=False`` for ``Module not loaded`` (file 21); other errors raise."""
+        """``loaded=False`` for ``Module not loaded`` (transcript 21-modulecheck-command-output-listcommands.txt); other
+        errors raise."""
         name = _require("module", module, MODULE_RE, "module name")
         with self._client() as client:
             response = client.send_action("ModuleCheck", [("Module", name)], raise_on_error=False)
@@ -807,6 +775,11 @@ class AsteriskRealtimeAPI:
         categories = tuple(ConfigCategory(names.get(index, index), tuple(lines[index])) for index in names)
         return ConfigResult(filename=name, categories=categories)
 
+    def list_commands(self) -> dict[str, tuple[str, ...]]:
+        """The actions this AMI user may run, each with its privilege classes (``ListCommands``)."""
+        with self._client() as client:
+            return allowed_actions(client.send_action("ListCommands"))
+
     # -- helpers --------------------------------------------------------------------------
     def _simple(self, action: str, headers: list[tuple[str, Any]]) -> ActionResult:
         with self._client() as client:
@@ -816,6 +789,24 @@ class AsteriskRealtimeAPI:
     def _list(self, action: str, headers: list[tuple[str, Any]] | None = None) -> EventListResult:
         with self._client() as client:
             return client.send_list_action(action, headers)
+
+
+_LISTCOMMANDS_LINE = re.compile(r"\(Priv: ([^)]*)\)\s*$")
+
+
+def allowed_actions(list_commands_response: Message) -> dict[str, tuple[str, ...]]:
+    """Action name -> its classes, from a ``ListCommands`` response (it lists only what the user may run).
+
+    Each header is ``<Action>: <synopsis>  (Priv: call,all)`` (transcript
+    21-modulecheck-command-output-listcommands.txt).
+    """
+    actions: dict[str, tuple[str, ...]] = {}
+    for key, value in list_commands_response.headers:
+        match = _LISTCOMMANDS_LINE.search(value)
+        if key in ("Response", "ActionID", "Message") or not match:
+            continue
+        actions[key] = tuple(c for c in match.group(1).split(",") if c and c not in ("<none>", "all"))
+    return actions
 
 
 def _bool(field_name: str, value: object) -> bool:

@@ -7,9 +7,11 @@
   writes its output in small batches (``voip.calls.services.apply_outputs``). One consumer keeps
   the order per call; the ORM never runs on the event loop.
 * Read classes: ``call`` (channels, dial, bridge, hangup, DeviceStateChange, OriginateResponse;
-  file 24), ``system`` (ContactStatus, PeerStatus; file 19), ``dialplan`` (VarSet
-  MIXMONITOR_FILENAME for the recording; file 19 shows ``call,system`` gets no VarSet) and
-  ``cdr`` (Cdr events when cdr_manager is enabled; file 23).
+  transcript 24-webapp-originate-channelid-wait-hangup-crm-refused.txt), ``system`` (ContactStatus, PeerStatus;
+  transcript 19-event-filtering-events-mask-and-filter-action.txt), ``dialplan`` (VarSet
+  MIXMONITOR_FILENAME for the recording; transcript 19-event-filtering-events-mask-and-filter-action.txt shows
+  ``call,system`` gets no VarSet) and
+  ``cdr`` (Cdr events when cdr_manager is enabled; transcript 23-cdr-events-answered-and-no-answer.txt).
 
 Run it with ``python manage.py asterisk_events`` (production) or embedded in the web server
 (:func:`maybe_start_embedded_listener`, called from ``config/asgi.py``).
@@ -30,22 +32,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 
 from voip.ami.aio import AsyncAMIClient
 from voip.ami.errors import AMIAuthenticationError, AMIError
 from voip.ami.protocol import Message
 from voip.calls import services
+from voip.calls.presence import PresenceTracker
 from voip.calls.tracker import CallTracker, Directory
+from voip.conf import (
+    AsteriskSettings,
+    TelephonyNotConfigured,
+    asterisk_settings,
+    async_ami_client,
+    calls_settings,
+    pbx_time_zone,
+)
 
 __all__ = [
     "LISTENER_EVENTS",
     "CallEventListener",
     "ListenerStats",
-    "asterisk_options",
     "embedded_listener_app",
     "maybe_start_embedded_listener",
 ]
@@ -64,15 +72,6 @@ def _kv(event: str, **fields: Any) -> str:
 
 def _log(level: int, event: str, **fields: Any) -> None:
     logger.log(level, _kv(event, **fields), extra={"event": event, **fields})
-
-
-def asterisk_options(provider: str | None = None) -> dict[str, Any]:
-    """OPTIONS of the settings.VOIP entry named ``provider`` (default: the first Asterisk one)."""
-    entries = getattr(settings, "VOIP", [])
-    for entry in entries:
-        if provider is None or entry.get("PROVIDER", "").lower() == provider.lower():
-            return dict(entry.get("OPTIONS", {}))
-    raise LookupError(f"no VOIP provider {provider!r} in settings.VOIP")
 
 
 @dataclass
@@ -110,7 +109,7 @@ class CallEventListener:
 
     def __init__(
         self,
-        options: dict[str, Any] | None = None,
+        options: AsteriskSettings | dict[str, Any] | None = None,
         *,
         directory: Directory | None = None,
         push: bool = True,
@@ -121,10 +120,12 @@ class CallEventListener:
         record_lags: bool = False,
         on_batch: Callable[[services.ApplyResult], None] | None = None,
     ) -> None:
-        self.options = options if options is not None else asterisk_options()
+        if options is None:
+            options = asterisk_settings()
+        self.config = options if isinstance(options, AsteriskSettings) else AsteriskSettings.from_options(options)
         self.directory = directory or services.DbDirectory()
-        tz_name = getattr(settings, "VOIP_PBX_TIME_ZONE", "UTC")
-        self.tracker = CallTracker(self.directory, pbx_tz=ZoneInfo(tz_name))
+        self.tracker = CallTracker(self.directory, pbx_tz=pbx_time_zone())
+        self.presence = PresenceTracker()
         self.push = push
         self.batch_max = batch_max
         self.record_lags = record_lags
@@ -134,15 +135,9 @@ class CallEventListener:
         self._worker: threading.Thread | None = None
         self._stopping = False
         self._stop_task: asyncio.Future[None] | None = None
-        self.client = AsyncAMIClient(
-            self.options.get("AMI_HOST", "127.0.0.1"),
-            int(self.options.get("AMI_PORT", 5038)),
-            self.options.get("AMI_USERNAME", ""),
-            self.options.get("AMI_SECRET", ""),
-            connect_timeout=float(self.options.get("AMI_CONNECT_TIMEOUT", 5.0)),
-            action_timeout=float(self.options.get("AMI_ACTION_TIMEOUT", 10.0)),
+        self.client = async_ami_client(
+            self.config,
             events=LISTENER_EVENTS,
-            auth=self.options.get("AMI_AUTH", "plain"),
             keepalive_interval=keepalive_interval,
             reconnect_initial_delay=reconnect_initial_delay,
             reconnect_max_delay=reconnect_max_delay,
@@ -274,7 +269,7 @@ class CallEventListener:
 
     def _process(self, batch: list[Any]) -> None:
         outputs: list[Any] = []
-        tracker = self.tracker
+        tracker, presence = self.tracker, self.presence
         oldest: float | None = None
         events = 0
         for item in batch:
@@ -290,7 +285,9 @@ class CallEventListener:
             events += 1
             if oldest is None:
                 oldest = received
-            outputs.extend(tracker.feed(message, dt.datetime.fromtimestamp(received, dt.UTC)))
+            when = dt.datetime.fromtimestamp(received, dt.UTC)
+            outputs.extend(tracker.feed(message, when))
+            outputs.extend(presence.feed(message, when))
         self.stats.events += events
         if outputs or oldest is not None:
             self._apply(outputs, oldest)
@@ -322,7 +319,7 @@ class CallEventListener:
             self.on_batch(result)
 
     def _resync(self, marker: _Resync) -> None:
-        if not marker.ready.wait(timeout=float(self.options.get("AMI_ACTION_TIMEOUT", 10.0)) * 2 + 5):
+        if not marker.ready.wait(timeout=self.config.action_timeout * 2 + 5):
             _log(logging.WARNING, "resync_timeout")
             return
         if marker.channels is None:
@@ -333,7 +330,7 @@ class CallEventListener:
         now = marker.at or dt.datetime.now(dt.UTC)
         outputs = self.tracker.resync_channels(marker.channels, now)
         if marker.contacts is not None:
-            outputs.extend(self.tracker.resync_contacts(marker.contacts, now))
+            outputs.extend(self.presence.resync_contacts(marker.contacts, now))
         active = {m.get("Linkedid") or m.get("Uniqueid") for m in marker.channels} | self.tracker.live_linkedids()
         result = services.apply_outputs(outputs, push=self.push)
         closed = services.close_stale_calls({a for a in active if a}, now)
@@ -356,14 +353,13 @@ _embedded_listener: CallEventListener | None = None
 
 
 def _embedded_enabled() -> bool:
-    calls = getattr(settings, "VOIP_CALLS", {})
-    if not calls.get("EMBEDDED_LISTENER", False):
+    if not calls_settings().get("EMBEDDED_LISTENER", False):
         return False
     try:
-        options = asterisk_options()
-    except LookupError:
+        config = asterisk_settings()
+    except TelephonyNotConfigured:
         return False
-    if not options.get("AMI_SECRET"):
+    if not config.secret:
         return False
     argv = [os.path.basename(arg) for arg in sys.argv[:2]]
     # manage.py: only runserver serves the app; any other command (migrate, test, ...) must not listen.

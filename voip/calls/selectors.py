@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Q, QuerySet
 
 from voip.calls.models import CallDirection, CallDisposition, CallLog
+from voip.conf import TelephonyNotConfigured, asterisk_settings, recordings_root
 
 # Unanswered outcomes of a call that rang the agent: the caller gave up (cancelled), nobody
 # answered before the timeout, or the phone was busy/rejected it.
@@ -72,16 +72,11 @@ def can_listen(user: User, call: CallLog) -> bool:
     return bool(call.recording_file) and may_listen(user, call) and recording_path(call) is not None
 
 
-def recordings_root() -> Path:
-    return Path(getattr(settings, "VOIP_CALLS", {}).get("RECORDINGS_ROOT") or settings.VAR_DIR / "recordings")
-
-
 def _asterisk_recordings_dir() -> PurePosixPath | None:
-    for backend in getattr(settings, "VOIP", []):
-        if backend.get("PROVIDER") == "Asterisk":
-            directory = backend.get("OPTIONS", {}).get("RECORDINGS_DIR")
-            return PurePosixPath(directory) if directory else None
-    return None
+    try:
+        return asterisk_settings().recordings_path
+    except TelephonyNotConfigured:
+        return None
 
 
 def recording_path(call: CallLog) -> Path | None:

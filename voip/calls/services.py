@@ -21,6 +21,7 @@ from django.utils import timezone
 from crm.selectors import company_by_number, contact_by_number
 from voip.calls import screen_pop
 from voip.calls.models import CallDisposition, CallLog, EndpointPresence, PendingOrigination
+from voip.calls.presence import PresenceUpdate
 from voip.calls.push import push_to_user
 from voip.calls.tracker import (
     AgentRef,
@@ -30,7 +31,6 @@ from voip.calls.tracker import (
     MissedCall,
     Origination,
     OriginationFailed,
-    PresenceUpdate,
     Ringing,
 )
 from voip.provisioning.models import InternalNumber
@@ -122,10 +122,11 @@ class DbDirectory:
 
 
 def register_origination(user: Any, channel_id: str, action_id: str, dialled: str) -> PendingOrigination:
-    """Remember a click-to-call so the listener attributes its call to ``user`` (contract with U).
+    """Remember a click-to-call so the listener attributes its call to ``user``.
 
     ``channel_id`` is the ChannelId given to Originate: Asterisk makes it the call's linkedid
-    (transcript 24). Called by the click-to-call view right after the Originate was queued.
+    (transcript 24-webapp-originate-channelid-wait-hangup-crm-refused.txt). Called by
+    :func:`voip.calls.click_to_call.place_call` before the Originate is sent.
     """
     number = InternalNumber.objects.filter(user=user).values_list("number", flat=True).first() or ""
     origination, _created = PendingOrigination.objects.update_or_create(
@@ -202,10 +203,6 @@ def _call_fields(update: CallUpdate, contacts: _ContactCache) -> dict[str, Any]:
         "recording_file": update.recording_file,
         "origination_id": update.origination_id,
     }
-
-
-def _is_final(row: CallLog) -> bool:
-    return row.ended_at is not None and row.disposition != CallDisposition.IN_PROGRESS
 
 
 def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]:
@@ -365,7 +362,8 @@ def _pbx_naive(moment: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 
 
 def _cdr_event(linkedid: str, rows: list[Any]) -> dict[str, Any]:
-    """One Cdr-event-shaped dict (file 23's headers) summarising every cdr row of a call."""
+    """One Cdr-event-shaped dict (transcript 23-cdr-events-answered-and-no-answer.txt's headers) summarising every cdr
+    row of a call."""
     rows = sorted(rows, key=lambda r: (r.uniqueid != linkedid, r.start or dt.datetime.max))
     first = rows[0]
     answered = [r for r in rows if (r.disposition or "").upper() == "ANSWERED" and r.answer is not None]
@@ -399,20 +397,19 @@ def _cdr_event(linkedid: str, rows: list[Any]) -> dict[str, Any]:
 def reconcile_from_cdr(since: dt.datetime, until: dt.datetime, *, directory: Any = None) -> ReconcileResult:
     """Fill CallLog gaps from Asterisk's ``cdr`` table for calls started in [since, until).
 
-    cdr times are the PBX's wall clock (``VOIP_PBX_TIME_ZONE``); rows are grouped by linkedid.
-    Calls already finished in CallLog are left alone; rows left ``in_progress`` by a listener
-    that died are completed. Nothing is pushed.
+    cdr times are the PBX's wall clock (:func:`voip.conf.pbx_time_zone`); rows are grouped by
+    linkedid. Calls already finished in CallLog are left alone; rows left ``in_progress`` by a
+    listener that died are completed. Nothing is pushed.
     """
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
     from voip.calls.tracker import CallTracker
+    from voip.conf import pbx_time_zone
     from voip.realtime.models import Cdr
+    from voip.realtime.router import realtime_db_alias
 
-    tz = ZoneInfo(getattr(settings, "VOIP_PBX_TIME_ZONE", "UTC"))
-    alias = getattr(settings, "VOIP_REALTIME_DB_ALIAS", "asterisk")
-    rows = Cdr.objects.using(alias).filter(start__gte=_pbx_naive(since, tz), start__lt=_pbx_naive(until, tz))
+    tz = pbx_time_zone()
+    rows = Cdr.objects.using(realtime_db_alias()).filter(
+        start__gte=_pbx_naive(since, tz), start__lt=_pbx_naive(until, tz)
+    )
     groups: dict[str, list[Any]] = {}
     result = ReconcileResult()
     for row in rows.order_by("start", "id"):

@@ -1,30 +1,37 @@
-"""Pure call/presence state machine: AMI events in, call snapshots and notifications out.
+"""Pure call state machine: AMI events in, call snapshots and notifications out.
 
 No database, no I/O, no Django ORM. Everything the tracker needs to know about the CRM is
 injected (:class:`Directory`), time comes from the events or from the caller's clock.
-Built from the event sequences Asterisk 22 really sends (``../shared/asterisk/ami``):
+Built from the event sequences Asterisk 22.10.1 really sent (the recorded AMI transcripts):
 
 * one call per ``Linkedid``; the first leg is the channel whose ``Uniqueid`` equals it
-  (an Originate with ``ChannelId`` makes that id both, transcript 24);
+  (an Originate with ``ChannelId`` makes that id both, transcript
+  24-webapp-originate-channelid-wait-hangup-crm-refused.txt);
 * a ``DialBegin`` without ``Channel`` (only ``Dest*`` headers) is an Originate ringing the
-  agent's own phone (files 13, 14, 24); a ``DialBegin`` with ``Channel`` is a dialplan Dial;
+  agent's own phone (transcripts 13-originate-failures-noanswer-busy-sync.txt,
+  14-click-to-call-originate-variables-hangup-action.txt, 24-webapp-originate-channelid-wait-hangup-crm-refused.txt); a
+  ``DialBegin`` with ``Channel`` is a dialplan Dial;
 * ``DialEnd`` ``DialStatus`` decides answered/busy/no answer; a no-answer Originate has no
-  DialEnd, only ``Hangup`` cause 19 and ``OriginateResponse`` ``Reason: 3`` (file 13);
+  DialEnd, only ``Hangup`` cause 19 and ``OriginateResponse`` ``Reason: 3`` (transcript
+  13-originate-failures-noanswer-busy-sync.txt);
 * an ``OriginateResponse`` failure to an unreachable endpoint has no channel events and
-  ``Uniqueid: <unknown>`` (file 13);
-* the call ends when every channel of it has hung up; a ``Cdr`` event (file 23) may come
+  ``Uniqueid: <unknown>`` (transcript 13-originate-failures-noanswer-busy-sync.txt);
+* the call ends when every channel of it has hung up; a ``Cdr`` event (transcript
+  23-cdr-events-answered-and-no-answer.txt) may come
   before or after the last Hangup and only carries the first leg's ``UniqueID``;
-* presence: ``ContactStatus`` (per contact URI, ``EndpointName``), ``PeerStatus`` and
-  ``DeviceStateChange`` (``Device: PJSIP/<endpoint>``), file 12.
+* presence (who is registered) is the other, independent state machine: :mod:`voip.calls.presence`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from voip.ami import codes
+from voip.calls.event_fields import as_message, channel_endpoint, clean, event_time, to_int
 
 __all__ = [
     "AgentRef",
@@ -36,10 +43,7 @@ __all__ = [
     "MissedCall",
     "Origination",
     "OriginationFailed",
-    "PresenceUpdate",
     "Ringing",
-    "StaticDirectory",
-    "channel_endpoint",
     "disposition_for_cause",
     "disposition_for_dial_status",
 ]
@@ -48,7 +52,8 @@ UTC = dt.UTC
 
 # --- mappings (documented in docs/calls.md) ---------------------------------------------
 
-# DialEnd DialStatus -> disposition (files 05, 13, 23).
+# DialEnd DialStatus -> disposition (transcripts 05-call-between-two-softphones.txt,
+# 13-originate-failures-noanswer-busy-sync.txt, 23-cdr-events-answered-and-no-answer.txt).
 DIAL_STATUS_DISPOSITION = {
     "ANSWER": "answered",
     "BUSY": "busy",
@@ -61,41 +66,22 @@ DIAL_STATUS_DISPOSITION = {
     "INVALIDARGS": "failed",
 }
 
-# Hangup cause (Q.850) -> disposition of a call nobody answered (file 13: 17, 19; 16 = the
+# Hangup cause (Q.850) -> disposition of a call nobody answered (transcript
+# 13-originate-failures-noanswer-busy-sync.txt: 17, 19; 16 = the
 # caller gave up; 0 = a channel cancelled by Dial, never decisive on its own).
 CAUSE_DISPOSITION = {
-    16: "cancelled",
-    17: "busy",
-    18: "no_answer",
-    19: "no_answer",
-    21: "busy",  # call rejected (SIP 603 Decline): the callee refused it
-    31: "cancelled",
+    codes.NORMAL_CLEARING: "cancelled",
+    codes.USER_BUSY: "busy",
+    codes.NO_USER_RESPONSE: "no_answer",
+    codes.NO_ANSWER: "no_answer",
+    codes.CALL_REJECTED: "busy",  # SIP 603 Decline: the callee refused it
+    codes.NORMAL_UNSPECIFIED: "cancelled",
 }
 
-# OriginateResponse Reason (file 13: 0, 3, 4 seen; 1, 5, 8 from Asterisk's AST_CONTROL_* codes).
-ORIGINATE_REASON = {
-    0: "failed",
-    1: "hangup",
-    3: "no_answer",
-    4: "answered",
-    5: "busy",
-    8: "congestion",
-}
+# OriginateResponse Reason (voip.ami.codes.ORIGINATE_REASONS) -> disposition of the call.
 ORIGINATE_REASON_DISPOSITION = {0: "failed", 1: "failed", 3: "no_answer", 5: "busy", 8: "failed"}
 
-# ContactStatus -> presence (file 12).
-CONTACT_STATUS_PRESENCE = {
-    "Reachable": "registered",
-    "NonQualified": "registered",
-    "Unknown": "registered",
-    "Created": "registered",
-    "Updated": "registered",
-    "Unreachable": "unreachable",
-    "Removed": "unregistered",
-}
-IN_CALL_DEVICE_STATES = frozenset({"INUSE", "RINGING", "RINGINUSE", "ONHOLD", "BUSY"})
 
-_UNKNOWN_VALUES = frozenset({"", "<unknown>", "(null)", "(NULL)"})
 _FINISHED_KEEP = 20_000  # finished calls remembered for replays and late Cdr events
 
 
@@ -107,32 +93,6 @@ def disposition_for_cause(cause: int | None) -> str:
     if cause is None:
         return "failed"
     return CAUSE_DISPOSITION.get(cause, "failed")
-
-
-def channel_endpoint(channel: str | None) -> str | None:
-    """``PJSIP/1001-00000004`` -> ``1001``; None for Local/ and other non-endpoint channels."""
-    if not channel or "/" not in channel:
-        return None
-    tech, _, rest = channel.partition("/")
-    if tech.upper() not in ("PJSIP", "SIP", "IAX2"):
-        return None
-    endpoint, dash, _suffix = rest.rpartition("-")
-    return endpoint if dash else rest
-
-
-def _clean(value: str | None) -> str:
-    if value is None or value in _UNKNOWN_VALUES:
-        return ""
-    return value
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
 
 
 # --- injected lookups ---------------------------------------------------------------------
@@ -167,35 +127,6 @@ class Directory(Protocol):
     def origination(self, *, channel_id: str | None = None, action_id: str | None = None) -> Origination | None: ...
 
 
-@dataclass
-class StaticDirectory:
-    """A :class:`Directory` from plain dicts (tests, benchmark)."""
-
-    agents: Mapping[str, AgentRef] = field(default_factory=dict)
-    endpoints: Mapping[str, str] = field(default_factory=dict)  # endpoint id -> extension
-    originations: dict[str, Origination] = field(default_factory=dict)  # channel_id -> origination
-
-    def is_our_extension(self, number: str) -> bool:
-        return number in self.agents or number in self.endpoints.values()
-
-    def agent_for_extension(self, extension: str) -> AgentRef | None:
-        return self.agents.get(extension)
-
-    def extension_for_endpoint(self, endpoint: str) -> str | None:
-        if endpoint in self.endpoints:
-            return self.endpoints[endpoint]
-        return endpoint if endpoint in self.agents else None
-
-    def origination(self, *, channel_id: str | None = None, action_id: str | None = None) -> Origination | None:
-        if channel_id and channel_id in self.originations:
-            return self.originations[channel_id]
-        if action_id:
-            for origination in self.originations.values():
-                if origination.action_id == action_id:
-                    return origination
-        return None
-
-
 # --- outputs --------------------------------------------------------------------------------
 
 
@@ -228,18 +159,6 @@ class CallUpdate:
     has_cdr: bool = False
     # Set when the whole record comes from a Cdr event the tracker had no live state for.
     from_cdr: bool = False
-
-
-@dataclass(frozen=True)
-class PresenceUpdate:
-    endpoint_id: str
-    status: str
-    contact_status: str
-    device_state: str
-    contact_uri: str
-    user_agent: str
-    roundtrip_usec: int | None
-    since: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -289,7 +208,7 @@ class OriginationFailed:
     reason: str
 
 
-Output = CallUpdate | PresenceUpdate | Ringing | CallProgress | CallEnded | MissedCall | OriginationFailed
+Output = CallUpdate | Ringing | CallProgress | CallEnded | MissedCall | OriginationFailed
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -347,37 +266,6 @@ class _Call:
     ended_notified: bool = False
 
 
-@dataclass
-class _Presence:
-    endpoint_id: str
-    contacts: dict[str, str] = field(default_factory=dict)  # uri -> ContactStatus
-    contact_status: str = ""
-    device_state: str = ""
-    peer_status: str = ""
-    contact_uri: str = ""
-    user_agent: str = ""
-    roundtrip_usec: int | None = None
-    status: str = "unknown"
-    since: dt.datetime | None = None
-    last: tuple[Any, ...] | None = None
-
-
-def _parse_event_time(message: Any) -> dt.datetime | None:
-    stamp = message.get("Timestamp")
-    if stamp:
-        try:
-            return dt.datetime.fromtimestamp(float(stamp), UTC)
-        except (ValueError, OverflowError):
-            pass
-    event_tv = message.get("EventTV")
-    if event_tv:
-        try:
-            return dt.datetime.strptime(event_tv, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
-        except ValueError:
-            pass
-    return None
-
-
 def _default_normalise(number: str) -> str | None:
     from crm.phones import to_e164  # pure function of the settings' default region
 
@@ -408,7 +296,6 @@ class CallTracker:
         self.finished: OrderedDict[str, _Call] = OrderedDict()
         self._channel_call: dict[str, str] = {}  # uniqueid -> linkedid (live calls)
         self._finished_channels: OrderedDict[str, str] = OrderedDict()
-        self.presence: dict[str, _Presence] = {}
         self._ext_cache: dict[str, str | None] = {}
         self._handlers: dict[str, Callable[[Any, dt.datetime], list[Output]]] = {
             "Newchannel": self._on_newchannel,
@@ -422,36 +309,22 @@ class CallTracker:
             "VarSet": self._on_varset,
             "MixMonitorStart": self._on_mixmonitor_start,
             "Cdr": self._on_cdr,
-            "ContactStatus": self._on_contact_status,
-            "PeerStatus": self._on_peer_status,
-            "DeviceStateChange": self._on_device_state,
         }
 
     # -- public API -------------------------------------------------------------------------
     def feed(self, message: Any, received_at: dt.datetime | None = None) -> list[Output]:
-        message = _as_message(message)
+        message = as_message(message)
         name = message.get("Event")
         handler = self._handlers.get(name) if name else None
         if handler is None:
             return []
         if name == "VarSet" and message.get("Variable") != "MIXMONITOR_FILENAME":
             return []
-        if name == "DeviceStateChange" and message.get("ActionID"):
-            return []  # DeviceStateList items are resync material, not live changes
-        when = _parse_event_time(message) or received_at or self._clock()
+        when = event_time(message) or received_at or self._clock()
         return handler(message, when)
-
-    def feed_many(self, messages: Iterable[Any], received_at: dt.datetime | None = None) -> list[Output]:
-        out: list[Output] = []
-        for message in messages:
-            out.extend(self.feed(message, received_at))
-        return out
 
     def live_linkedids(self) -> set[str]:
         return set(self.calls)
-
-    def is_finished(self, linkedid: str) -> bool:
-        return linkedid in self.finished
 
     # -- resync -----------------------------------------------------------------------------
     def resync_channels(self, items: Iterable[Any], now: dt.datetime | None = None) -> list[Output]:
@@ -463,14 +336,14 @@ class CallTracker:
         now = now or self._clock()
         by_linkedid: dict[str, list[Any]] = {}
         for item in items:
-            item = _as_message(item)
-            linkedid = _clean(item.get("Linkedid")) or _clean(item.get("Uniqueid"))
+            item = as_message(item)
+            linkedid = clean(item.get("Linkedid")) or clean(item.get("Uniqueid"))
             if linkedid:
                 by_linkedid.setdefault(linkedid, []).append(item)
         out: list[Output] = []
         for linkedid in list(self.calls):
             call = self.calls[linkedid]
-            present = {_clean(item.get("Uniqueid")) for item in by_linkedid.get(linkedid, ())}
+            present = {clean(item.get("Uniqueid")) for item in by_linkedid.get(linkedid, ())}
             for channel in call.channels.values():
                 if not channel.hung_up and channel.uniqueid not in present:
                     channel.hung_up = True
@@ -483,17 +356,17 @@ class CallTracker:
             if call is None:
                 oldest = max((_duration_seconds(item.get("Duration")) for item in channel_items), default=0)
                 call = self._new_call(linkedid, now - dt.timedelta(seconds=oldest))
-            for item in sorted(channel_items, key=lambda m: _clean(m.get("Uniqueid")) != linkedid):
-                uniqueid = _clean(item.get("Uniqueid"))
+            for item in sorted(channel_items, key=lambda m: clean(m.get("Uniqueid")) != linkedid):
+                uniqueid = clean(item.get("Uniqueid"))
                 channel = call.channels.get(uniqueid)
                 if channel is None:
                     channel = self._add_channel(call, item)
-                    channel.exten = _clean(item.get("Exten")) or channel.exten
+                    channel.exten = clean(item.get("Exten")) or channel.exten
                 state = item.get("ChannelStateDesc") or ""
                 channel.state = state
                 if state == "Up":
                     channel.answered = True
-            bridged = {item.get("BridgeId") for item in channel_items if _clean(item.get("BridgeId"))}
+            bridged = {item.get("BridgeId") for item in channel_items if clean(item.get("BridgeId"))}
             ups = [item for item in channel_items if item.get("ChannelStateDesc") == "Up"]
             if call.answered_at is None and bridged and len(ups) >= 2:
                 call.answered_at = call.started_at
@@ -501,37 +374,6 @@ class CallTracker:
                     if channel.extension and channel is not call.first and channel.answered:
                         call.answered_extension = channel.extension
             out.extend(self._snapshot(call))
-        return out
-
-    def resync_contacts(self, items: Iterable[Any], now: dt.datetime | None = None) -> list[Output]:
-        """Rebuild presence from a ``PJSIPShowContacts`` listing (ContactList items, file 02)."""
-        now = now or self._clock()
-        seen: dict[str, dict[str, tuple[str, str, int | None]]] = {}
-        for item in items:
-            item = _as_message(item)
-            endpoint = _clean(item.get("Endpoint")) or _clean(item.get("ObjectName")).split(";", 1)[0]
-            if not endpoint:
-                continue
-            uri = _clean(item.get("Uri"))
-            seen.setdefault(endpoint, {})[uri] = (
-                _clean(item.get("Status")),
-                _clean(item.get("UserAgent")),
-                _int(item.get("RoundtripUsec")),
-            )
-        out: list[Output] = []
-        for endpoint, contacts in seen.items():
-            presence = self._presence(endpoint)
-            presence.contacts = {uri: values[0] for uri, values in contacts.items()}
-            uri, (status, agent, rtt) = next(iter(contacts.items()))
-            presence.contact_uri, presence.contact_status = uri, status
-            presence.user_agent = agent or presence.user_agent
-            presence.roundtrip_usec = rtt
-            out.extend(self._presence_changed(presence, now))
-        for endpoint, presence in self.presence.items():
-            if endpoint not in seen and presence.contacts:
-                presence.contacts = {}
-                presence.contact_status = "Removed"
-                out.extend(self._presence_changed(presence, now))
         return out
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -546,7 +388,7 @@ class CallTracker:
         self._ext_cache.clear()
 
     def _number(self, raw: str) -> str:
-        raw = _clean(raw)
+        raw = clean(raw)
         if not raw:
             return ""
         if self.directory.is_our_extension(raw):
@@ -570,7 +412,7 @@ class CallTracker:
         return call
 
     def _add_channel(self, call: _Call, message: Any, *, prefix: str = "") -> _Channel:
-        uniqueid = _clean(message.get(prefix + "Uniqueid"))
+        uniqueid = clean(message.get(prefix + "Uniqueid"))
         name = message.get(prefix + "Channel") or ""
         endpoint = channel_endpoint(name)
         channel = _Channel(
@@ -578,9 +420,9 @@ class CallTracker:
             name=name,
             endpoint=endpoint,
             extension=self._extension_of(endpoint),
-            caller_num=_clean(message.get(prefix + "CallerIDNum")),
-            caller_name=_clean(message.get(prefix + "CallerIDName")),
-            exten=_clean(message.get(prefix + "Exten")),
+            caller_num=clean(message.get(prefix + "CallerIDNum")),
+            caller_name=clean(message.get(prefix + "CallerIDName")),
+            exten=clean(message.get(prefix + "Exten")),
             state=message.get(prefix + "ChannelStateDesc") or "",
         )
         call.channels[uniqueid] = channel
@@ -590,7 +432,7 @@ class CallTracker:
         return channel
 
     def _channel(self, call: _Call, message: Any, prefix: str = "") -> _Channel:
-        uniqueid = _clean(message.get(prefix + "Uniqueid"))
+        uniqueid = clean(message.get(prefix + "Uniqueid"))
         channel = call.channels.get(uniqueid)
         if channel is None:
             channel = self._add_channel(call, message, prefix=prefix)
@@ -691,26 +533,28 @@ class CallTracker:
 
     # -- channel events ------------------------------------------------------------------------
     def _on_newchannel(self, message: Any, when: dt.datetime) -> list[Output]:
-        call = self._call_for(_clean(message.get("Linkedid")), when)
+        call = self._call_for(clean(message.get("Linkedid")), when)
         if call is None:
             return []
         self._channel(call, message)
         return self._snapshot(call)
 
     def _on_newcallerid(self, message: Any, when: dt.datetime) -> list[Output]:
-        call = self._call_for(_clean(message.get("Linkedid")), when)
+        call = self._call_for(clean(message.get("Linkedid")), when)
         if call is None:
             return []
         channel = self._channel(call, message)
         if channel.extension:
-            # An Originate's CallerID is what the agent's phone shows, not who calls (files 14, 24).
+            # An Originate's CallerID is what the agent's phone shows, not who calls (transcripts
+            # 14-click-to-call-originate-variables-hangup-action.txt,
+            # 24-webapp-originate-channelid-wait-hangup-crm-refused.txt).
             return []
-        channel.caller_num = _clean(message.get("CallerIDNum")) or channel.caller_num
-        channel.caller_name = _clean(message.get("CallerIDName")) or channel.caller_name
+        channel.caller_num = clean(message.get("CallerIDNum")) or channel.caller_num
+        channel.caller_name = clean(message.get("CallerIDName")) or channel.caller_name
         return self._snapshot(call)
 
     def _on_newstate(self, message: Any, when: dt.datetime) -> list[Output]:
-        call = self._call_for(_clean(message.get("Linkedid")), when)
+        call = self._call_for(clean(message.get("Linkedid")), when)
         if call is None:
             return []
         channel = self._channel(call, message)
@@ -728,7 +572,7 @@ class CallTracker:
 
     def _on_dialbegin(self, message: Any, when: dt.datetime) -> list[Output]:
         source = message.get("Channel")
-        linkedid = _clean(message.get("Linkedid")) or _clean(message.get("DestLinkedid"))
+        linkedid = clean(message.get("Linkedid")) or clean(message.get("DestLinkedid"))
         call = self._call_for(linkedid, when)
         if call is None:
             return []
@@ -741,7 +585,7 @@ class CallTracker:
         else:
             call.dialled = True
             src = self._channel(call, message)
-            exten = _clean(message.get("Exten"))
+            exten = clean(message.get("Exten"))
             if src is call.first and exten and exten != "s":
                 call.dial_exten = exten
             if dest.extension:
@@ -755,7 +599,7 @@ class CallTracker:
 
     def _on_dialend(self, message: Any, when: dt.datetime) -> list[Output]:
         source = message.get("Channel")
-        linkedid = _clean(message.get("Linkedid")) or _clean(message.get("DestLinkedid"))
+        linkedid = clean(message.get("Linkedid")) or clean(message.get("DestLinkedid"))
         call = self._call_for(linkedid, when)
         if call is None:
             return []
@@ -786,25 +630,25 @@ class CallTracker:
         return out
 
     def _on_bridgeenter(self, message: Any, when: dt.datetime) -> list[Output]:
-        call = self._call_for(_clean(message.get("Linkedid")), when)
+        call = self._call_for(clean(message.get("Linkedid")), when)
         if call is None:
             return []
         channel = self._channel(call, message)
         channel.answered = True
-        if call.answered_at is None and (_int(message.get("BridgeNumChannels")) or 0) >= 2:
+        if call.answered_at is None and (to_int(message.get("BridgeNumChannels")) or 0) >= 2:
             call.answered_at = when
             if channel.extension and channel is not call.first:
                 call.answered_extension = channel.extension
         return self._snapshot(call)
 
     def _on_hangup(self, message: Any, when: dt.datetime) -> list[Output]:
-        call = self._call_for(_clean(message.get("Linkedid")), when)
+        call = self._call_for(clean(message.get("Linkedid")), when)
         if call is None:
             return []
         channel = self._channel(call, message)
         channel.hung_up = True
-        channel.cause = _int(message.get("Cause"))
-        channel.cause_text = _clean(message.get("Cause-txt"))
+        channel.cause = to_int(message.get("Cause"))
+        channel.cause_text = clean(message.get("Cause-txt"))
         if channel.cause and call.hangup_cause is None:
             call.hangup_cause, call.hangup_cause_text = channel.cause, channel.cause_text
         if all(ch.hung_up for ch in call.channels.values()):
@@ -813,15 +657,19 @@ class CallTracker:
 
     def _on_originate_response(self, message: Any, when: dt.datetime) -> list[Output]:
         action_id = message.get("ActionID") or ""
-        uniqueid = _clean(message.get("Uniqueid"))
-        reason = _int(message.get("Reason"))
+        uniqueid = clean(message.get("Uniqueid"))
+        reason = to_int(message.get("Reason"))
         success = (message.get("Response") or "").lower() == "success"
         origination = self.directory.origination(channel_id=uniqueid or None, action_id=action_id or None)
         linkedid = self._channel_call.get(uniqueid, uniqueid) if uniqueid else ""
         if not linkedid and origination is not None:
             linkedid = origination.channel_id
         if not linkedid:
-            return [OriginationFailed(action_id, message.get("Channel") or "", ORIGINATE_REASON.get(reason, "failed"))]
+            return [
+                OriginationFailed(
+                    action_id, message.get("Channel") or "", codes.ORIGINATE_REASONS.get(reason, "failed")
+                )
+            ]
         if linkedid in self.finished:
             return []
         call = self.calls.get(linkedid)
@@ -831,7 +679,7 @@ class CallTracker:
             call.origination = origination
         call.action_id = action_id or call.action_id
         call.originate_reason = reason
-        exten = _clean(message.get("Exten"))
+        exten = clean(message.get("Exten"))
         if exten and exten != "s":
             call.originate_exten = exten
         out: list[Output] = []
@@ -840,17 +688,18 @@ class CallTracker:
             out.extend(self._snapshot(call))
             return out
         call.originate_failed = True
-        out.extend(self._progress(call, "failed", ORIGINATE_REASON.get(reason or 0, "failed")))
+        out.extend(self._progress(call, "failed", codes.ORIGINATE_REASONS.get(reason or 0, "failed")))
         if not call.channels:
-            # No channel was ever created (unregistered/unknown endpoint, file 13).
-            call.hangup_cause_text = ORIGINATE_REASON.get(reason or 0, "failed")
+            # No channel was ever created (unregistered/unknown endpoint, transcript
+            # 13-originate-failures-noanswer-busy-sync.txt).
+            call.hangup_cause_text = codes.ORIGINATE_REASONS.get(reason or 0, "failed")
             out.extend(self._finish(call, when))
         else:
             out.extend(self._snapshot(call))
         return out
 
     def _on_varset(self, message: Any, when: dt.datetime) -> list[Output]:
-        call = self._call_for(_clean(message.get("Linkedid")), when)
+        call = self._call_for(clean(message.get("Linkedid")), when)
         if call is None or call.recording_file:
             return []
         call.recording_file = message.get("Value") or ""
@@ -861,18 +710,18 @@ class CallTracker:
         return []
 
     def _on_cdr(self, message: Any, when: dt.datetime) -> list[Output]:
-        uniqueid = _clean(message.get("UniqueID"))
+        uniqueid = clean(message.get("UniqueID"))
         linkedid = (
             self._channel_call.get(uniqueid)
             or self._finished_channels.get(uniqueid)
-            or _clean(message.get("Linkedid"))
+            or clean(message.get("Linkedid"))
             or uniqueid
         )
         if not linkedid:
             return []
         call = self.calls.get(linkedid) or self.finished.get(linkedid)
-        duration = _int(message.get("Duration"))
-        billsec = _int(message.get("BillableSeconds"))
+        duration = to_int(message.get("Duration"))
+        billsec = to_int(message.get("BillableSeconds"))
         disposition = CDR_DISPOSITION.get((message.get("Disposition") or "").upper(), "")
         if call is None:
             return self._call_from_cdr(linkedid, message, duration, billsec, disposition)
@@ -892,13 +741,13 @@ class CallTracker:
         call.disposition = disposition or "failed"
         channel_name = message.get("Channel") or ""
         first = _Channel(
-            uniqueid=_clean(message.get("UniqueID")),
+            uniqueid=clean(message.get("UniqueID")),
             name=channel_name,
             endpoint=channel_endpoint(channel_name),
             extension=self._extension_of(channel_endpoint(channel_name)),
-            caller_num=_clean(message.get("Source")),
+            caller_num=clean(message.get("Source")),
             caller_name=_caller_name_from_clid(message.get("CallerID") or ""),
-            exten=_clean(message.get("Destination")),
+            exten=clean(message.get("Destination")),
             hung_up=True,
         )
         call.first = first
@@ -914,7 +763,7 @@ class CallTracker:
         return self._snapshot(call, final=True, from_cdr=True)
 
     def _pbx_time(self, value: str | None) -> dt.datetime | None:
-        value = _clean(value)
+        value = clean(value)
         if not value:
             return None
         try:
@@ -935,7 +784,8 @@ class CallTracker:
             if call.originate_failed or call.originate_reason not in (None, 4):
                 return ORIGINATE_REASON_DISPOSITION.get(call.originate_reason or 0, "failed")
             if call.origin_answered_at is not None and not call.dialled:
-                # An Originate into an application (files 04, 07): the agent's answer is the call.
+                # An Originate into an application (transcripts 04-originate-to-softphone-playback.txt,
+                # 07-originate-into-realtime-dialplan-mixmonitor.txt): the agent's answer is the call.
                 call.answered_at = call.origin_answered_at
                 return "answered"
         if call.cdr_disposition:
@@ -1037,79 +887,6 @@ class CallTracker:
                     out.append(MissedCall(agent.user_id, call.linkedid, info["caller_number"]))
         return out
 
-    # -- presence ------------------------------------------------------------------------------------
-    def _presence(self, endpoint: str) -> _Presence:
-        presence = self.presence.get(endpoint)
-        if presence is None:
-            presence = self.presence[endpoint] = _Presence(endpoint)
-        return presence
-
-    def _presence_changed(self, presence: _Presence, when: dt.datetime) -> list[Output]:
-        status = _presence_status(presence)
-        if status != presence.status or presence.since is None:
-            presence.status = status
-            presence.since = when
-        key = (
-            presence.status,
-            presence.contact_status,
-            presence.device_state,
-            presence.contact_uri,
-            presence.user_agent,
-            presence.roundtrip_usec,
-        )
-        if key == presence.last:
-            return []
-        presence.last = key
-        return [
-            PresenceUpdate(
-                endpoint_id=presence.endpoint_id,
-                status=presence.status,
-                contact_status=presence.contact_status,
-                device_state=presence.device_state,
-                contact_uri=presence.contact_uri[:511],
-                user_agent=presence.user_agent[:255],
-                roundtrip_usec=presence.roundtrip_usec,
-                since=presence.since,
-            )
-        ]
-
-    def _on_contact_status(self, message: Any, when: dt.datetime) -> list[Output]:
-        endpoint = _clean(message.get("EndpointName")) or _clean(message.get("AOR"))
-        if not endpoint:
-            return []
-        presence = self._presence(endpoint)
-        uri = _clean(message.get("URI"))
-        status = _clean(message.get("ContactStatus"))
-        if status == "Removed":
-            presence.contacts.pop(uri, None)
-        else:
-            presence.contacts[uri] = status
-        presence.contact_uri = uri
-        presence.contact_status = status
-        rtt = _int(message.get("RoundtripUsec"))
-        presence.roundtrip_usec = rtt if status == "Reachable" else (None if status == "Removed" else rtt)
-        agent = _clean(message.get("UserAgent"))
-        if agent:
-            presence.user_agent = agent
-        return self._presence_changed(presence, when)
-
-    def _on_peer_status(self, message: Any, when: dt.datetime) -> list[Output]:
-        endpoint = channel_endpoint((message.get("Peer") or "") + "-x")
-        if not endpoint:
-            return []
-        presence = self._presence(endpoint)
-        presence.peer_status = _clean(message.get("PeerStatus"))
-        return self._presence_changed(presence, when)
-
-    def _on_device_state(self, message: Any, when: dt.datetime) -> list[Output]:
-        device = message.get("Device") or ""
-        tech, _, endpoint = device.partition("/")
-        if tech.upper() != "PJSIP" or not endpoint:
-            return []
-        presence = self._presence(endpoint)
-        presence.device_state = _clean(message.get("State"))
-        return self._presence_changed(presence, when)
-
 
 CDR_DISPOSITION = {
     "ANSWERED": "answered",
@@ -1118,27 +895,6 @@ CDR_DISPOSITION = {
     "FAILED": "failed",
     "CONGESTION": "failed",
 }
-
-
-def _presence_status(presence: _Presence) -> str:
-    if presence.device_state in IN_CALL_DEVICE_STATES:
-        return "in_call"
-    statuses = set(presence.contacts.values())
-    if statuses:
-        if any(CONTACT_STATUS_PRESENCE.get(s) == "registered" for s in statuses):
-            return "registered"
-        if "Unreachable" in statuses:
-            return "unreachable"
-    elif presence.contact_status:
-        # Every contact is gone: the last word was Removed (or Unreachable with no URI kept).
-        return CONTACT_STATUS_PRESENCE.get(presence.contact_status, "unknown")
-    if presence.peer_status == "Unreachable":
-        return "unreachable" if presence.contact_status == "Unreachable" else "unregistered"
-    if presence.device_state == "NOT_INUSE" or presence.peer_status == "Reachable":
-        return "registered"
-    if presence.device_state == "UNAVAILABLE":
-        return "unregistered"
-    return "unknown"
 
 
 def _duration_seconds(value: str | None) -> int:
@@ -1158,24 +914,3 @@ def _caller_name_from_clid(clid: str) -> str:
     if clid.startswith('"') and '"' in clid[1:]:
         return clid[1 : clid.index('"', 1)]
     return ""
-
-
-class _DictMessage:
-    """Case-insensitive ``get`` over a plain dict (tests, replays from JSON)."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = {str(k).lower(): v for k, v in data.items()}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self._data.get(key.lower(), default)
-        if isinstance(value, list):
-            return value[0] if value else default
-        return value
-
-
-def _as_message(message: Any) -> Any:
-    if isinstance(message, Mapping):
-        return _DictMessage(message)
-    return message

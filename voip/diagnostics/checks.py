@@ -14,18 +14,18 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from django.apps import apps
-from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.translation import gettext as _
 
-from voip.ami.client import AMIClient
 from voip.ami.errors import AMIActionError, AMIAuthenticationError, AMIConnectionError, AMIError, AMIPermissionDenied
 from voip.asterisk_config.privileges import REQUIRED_ACTIONS
 from voip.asterisk_config.writer import PJSIP_FAMILIES, SORCERY_MAPPINGS
+from voip.backends import get_backend
+from voip.backends.asteriskbackend import AsteriskRealtimeAPI
 from voip.realtime.router import REALTIME_APP_LABEL, configured_realtime_alias, realtime_db_alias
 
 Status = Literal["ok", "warning", "error"]
@@ -337,46 +337,11 @@ def check_rows(alias: str | None = None) -> list[CheckResult]:
 # -- Asterisk over AMI --------------------------------------------------------------------------
 
 
-def asterisk_options() -> dict[str, Any]:
-    for backend in getattr(settings, "VOIP", []):
-        if backend.get("PROVIDER") == "Asterisk":
-            return dict(backend.get("OPTIONS", {}))
-    return {}
-
-
-def _client(options: dict[str, Any]) -> AMIClient:
-    return AMIClient(
-        str(options.get("AMI_HOST") or "127.0.0.1"),
-        int(options.get("AMI_PORT") or 5038),
-        str(options.get("AMI_USERNAME") or ""),
-        str(options.get("AMI_SECRET") or ""),
-        connect_timeout=float(options.get("AMI_CONNECT_TIMEOUT") or 5.0),
-        action_timeout=float(options.get("AMI_ACTION_TIMEOUT") or 10.0),
-        events=False,
-        auth=options.get("AMI_AUTH") or "plain",
-    )
-
-
 def _denied(what: str, classes: str) -> CheckResult:
     return _warn(
         _("%(what)s not checked: the AMI user lacks write class %(classes)s") % {"what": what, "classes": classes},
         _("grant it in manager.conf (see docs/asterisk-config.md) or check by hand in the Asterisk CLI"),
     )
-
-
-_LISTCOMMANDS_LINE = re.compile(r"\(Priv: ([^)]*)\)\s*$")
-
-
-def allowed_actions(list_commands_response: Any) -> dict[str, tuple[str, ...]]:
-    """Action name -> its classes, from a ``ListCommands`` response (only actions this user may run)."""
-    actions: dict[str, tuple[str, ...]] = {}
-    for key, value in list_commands_response.headers:
-        match = _LISTCOMMANDS_LINE.search(value)
-        if key in ("Response", "ActionID", "Message") or not match:
-            continue
-        classes = tuple(c for c in match.group(1).split(",") if c and c not in ("<none>", "all"))
-        actions[key] = classes
-    return actions
 
 
 def check_privileges(allowed: dict[str, tuple[str, ...]], username: str) -> list[CheckResult]:
@@ -404,24 +369,12 @@ def check_privileges(allowed: dict[str, tuple[str, ...]], username: str) -> list
     return results
 
 
-def _config_categories(response: Any) -> dict[str, list[tuple[str, str]]]:
-    """``GetConfig`` response -> {category: [(key, value), ...]}."""
-    names: dict[str, str] = {}
-    lines: dict[str, list[tuple[str, str]]] = {}
-    for key, value in response.headers:
-        if key.startswith("Category-"):
-            names[key.split("-", 1)[1]] = value
-            lines.setdefault(value, [])
-        elif key.startswith("Line-"):
-            index = key.split("-")[1]
-            option, _sep, val = value.partition("=")
-            lines.setdefault(names.get(index, index), []).append((option.strip(), val.strip()))
-    return lines
-
-
-def _get_config(client: AMIClient, filename: str) -> tuple[dict[str, list[tuple[str, str]]] | None, CheckResult | None]:
+def _get_config(
+    backend: AsteriskRealtimeAPI, filename: str
+) -> tuple[dict[str, list[tuple[str, str]]] | None, CheckResult | None]:
+    """``GetConfig`` through the backend -> {category: [(option, value), ...]}, or the problem."""
     try:
-        response = client.send_action("GetConfig", [("Filename", filename)])
+        config = backend.get_config(filename)
     except AMIPermissionDenied:
         return None, _denied(_("%(f)s mappings") % {"f": filename}, "system or config")
     except AMIActionError as exc:
@@ -429,11 +382,15 @@ def _get_config(client: AMIClient, filename: str) -> tuple[dict[str, list[tuple[
             _("Asterisk cannot read %(f)s: %(m)s") % {"f": filename, "m": exc.message},
             _("copy the generated %(f)s into /etc/asterisk (setup_asterisk_realtime --write-config)") % {"f": filename},
         )
-    return _config_categories(response), None
+    categories: dict[str, list[tuple[str, str]]] = {}
+    for category in config.categories:
+        lines = categories.setdefault(category.name, [])
+        lines += [(option.strip(), value.strip()) for option, value in category.lines]
+    return categories, None
 
 
-def check_sorcery(client: AMIClient) -> list[CheckResult]:
-    categories, problem = _get_config(client, "sorcery.conf")
+def check_sorcery(backend: AsteriskRealtimeAPI) -> list[CheckResult]:
+    categories, problem = _get_config(backend, "sorcery.conf")
     if problem is not None:
         if problem.status == "error":
             problem = _error(
@@ -457,8 +414,8 @@ def check_sorcery(client: AMIClient) -> list[CheckResult]:
     return [_ok(_("sorcery.conf maps PJSIP objects to the realtime tables"))]
 
 
-def check_extconfig(client: AMIClient, driver: str) -> list[CheckResult]:
-    categories, problem = _get_config(client, "extconfig.conf")
+def check_extconfig(backend: AsteriskRealtimeAPI, driver: str) -> list[CheckResult]:
+    categories, problem = _get_config(backend, "extconfig.conf")
     if problem is not None:
         return [problem]
     assert categories is not None
@@ -478,16 +435,32 @@ def check_extconfig(client: AMIClient, driver: str) -> list[CheckResult]:
     return [_ok(_("extconfig.conf maps the realtime families to %(d)s") % {"d": driver})]
 
 
-def check_asterisk(options: dict[str, Any] | None = None, alias: str | None = None) -> list[CheckResult]:
-    options = asterisk_options() if options is None else options
+def check_asterisk(backend: AsteriskRealtimeAPI | None = None, alias: str | None = None) -> list[CheckResult]:
+    """Login, privileges, modules, Asterisk's database connection and mappings: one AMI session."""
+    backend = get_backend() if backend is None else backend
     alias = alias or realtime_db_alias()
-    host, port = options.get("AMI_HOST") or "127.0.0.1", options.get("AMI_PORT") or 5038
-    username = str(options.get("AMI_USERNAME") or "")
+    host, port, username = backend.host, backend.port, backend.username
     sqlite = connections[alias].vendor == "sqlite"
     driver_module = "res_config_sqlite3.so" if sqlite else "res_config_pgsql.so"
     results: list[CheckResult] = []
     try:
-        client = _client(options).connect()
+        with backend.session():
+            version = ""
+            with contextlib.suppress(AMIPermissionDenied):
+                version = backend.core_settings().asterisk_version or ""
+            results.append(
+                _ok(
+                    _("AMI login OK (user %(u)s%(v)s)")
+                    % {"u": username, "v": f", Asterisk {version}" if version else ""}
+                )
+            )
+            results += check_privileges(backend.list_commands(), username)
+            for module in ("res_pjsip.so", driver_module, "res_sorcery_realtime.so", "app_queue.so"):
+                results.append(_check_module(backend, module))
+            if not sqlite:
+                results.append(_check_pgsql_status(backend, alias))
+            results += check_sorcery(backend)
+            results += check_extconfig(backend, "sqlite3" if sqlite else "pgsql")
     except AMIAuthenticationError:
         return [
             _error(
@@ -496,48 +469,39 @@ def check_asterisk(options: dict[str, Any] | None = None, alias: str | None = No
             )
         ]
     except AMIConnectionError as exc:
-        return [
-            _error(
-                _("AMI unreachable at %(h)s:%(p)s: %(r)s") % {"h": host, "p": port, "r": exc.reason},
-                _("is Asterisk running with enabled = yes and this bindaddr/port in manager.conf?"),
-            )
-        ]
-    try:
-        version = ""
-        with contextlib.suppress(AMIPermissionDenied):
-            version = client.send_action("CoreSettings").get("AsteriskVersion", "")
-        results.append(
-            _ok(_("AMI login OK (user %(u)s%(v)s)") % {"u": username, "v": f", Asterisk {version}" if version else ""})
-        )
-        listing = client.send_action("ListCommands")
-        results += check_privileges(allowed_actions(listing), username)
-        for module in ("res_pjsip.so", driver_module, "res_sorcery_realtime.so", "app_queue.so"):
-            try:
-                client.send_action("ModuleCheck", [("Module", module)])
-                results.append(_ok(_("Module %(m)s loaded") % {"m": module}))
-            except AMIPermissionDenied:
-                results.append(_denied(_("Module %(m)s") % {"m": module}, "system"))
-            except AMIActionError as exc:
-                results.append(
-                    _error(
-                        _("Module %(m)s: %(r)s") % {"m": module, "r": exc.message},
-                        _("add load => %(m)s to modules.conf and restart Asterisk") % {"m": module},
-                    )
+        if not results:
+            return [
+                _error(
+                    _("AMI unreachable at %(h)s:%(p)s: %(r)s") % {"h": host, "p": port, "r": exc.reason},
+                    _("is Asterisk running with enabled = yes and this bindaddr/port in manager.conf?"),
                 )
-        if not sqlite:
-            results.append(_check_pgsql_status(client, alias))
-        results += check_sorcery(client)
-        results += check_extconfig(client, "sqlite3" if sqlite else "pgsql")
+            ]
+        results.append(_error(_("AMI failed during the checks: %(e)s") % {"e": exc}))
     except AMIError as exc:
         results.append(_error(_("AMI failed during the checks: %(e)s") % {"e": exc}))
-    finally:
-        client.close()
     return results
 
 
-def _check_pgsql_status(client: AMIClient, alias: str) -> CheckResult:
+def _check_module(backend: AsteriskRealtimeAPI, module: str) -> CheckResult:
     try:
-        output = client.command("realtime show pgsql status").strip()
+        check = backend.module_check(module)
+    except AMIPermissionDenied:
+        return _denied(_("Module %(m)s") % {"m": module}, "system")
+    except AMIActionError as exc:
+        check_message = exc.message
+    else:
+        if check.loaded:
+            return _ok(_("Module %(m)s loaded") % {"m": module})
+        check_message = check.message or ""
+    return _error(
+        _("Module %(m)s: %(r)s") % {"m": module, "r": check_message},
+        _("add load => %(m)s to modules.conf and restart Asterisk") % {"m": module},
+    )
+
+
+def _check_pgsql_status(backend: AsteriskRealtimeAPI, alias: str) -> CheckResult:
+    try:
+        output = backend.command("realtime show pgsql status").strip()
     except AMIPermissionDenied:
         return _denied(_("Asterisk's PostgreSQL connection"), "command")
     except AMIActionError as exc:
@@ -566,7 +530,7 @@ def _check_pgsql_status(client: AMIClient, alias: str) -> CheckResult:
 # -- all of it ------------------------------------------------------------------------------------
 
 
-def run_validation(*, ami_options: dict[str, Any] | None = None) -> list[CheckResult]:
+def run_validation(*, backend: AsteriskRealtimeAPI | None = None) -> list[CheckResult]:
     """Every check in order: database, schema, rows, then Asterisk over AMI."""
     alias = realtime_db_alias()
     database = check_database(alias)
@@ -578,5 +542,5 @@ def run_validation(*, ami_options: dict[str, Any] | None = None) -> list[CheckRe
             results += check_rows(alias)
         else:
             results.append(_warn(_("Row checks skipped until the schema is fixed")))
-    results += check_asterisk(ami_options, alias)
+    results += check_asterisk(backend, alias)
     return results

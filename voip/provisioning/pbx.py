@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from django.conf import settings
 from django.db.models import F
-from django.utils.module_loading import import_string
 
+from voip.backends import get_backend
 from voip.provisioning.models import PendingPjsipReload
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_BACKEND = "voip.backends.asteriskbackend.AsteriskRealtimeAPI"
-
-
-def asterisk_config() -> dict[str, Any]:
-    """The ``settings.VOIP`` entry whose PROVIDER is Asterisk."""
-    for entry in getattr(settings, "VOIP", []) or []:
-        if entry.get("PROVIDER") == "Asterisk":
-            return entry
-    raise LookupError("settings.VOIP has no entry with PROVIDER 'Asterisk'")
-
-
-def get_backend() -> Any:
-    """``AsteriskRealtimeAPI(**OPTIONS)`` (or the configured BACKEND class)."""
-    config = asterisk_config()
-    backend_class = import_string(config.get("BACKEND") or DEFAULT_BACKEND)
-    return backend_class(**config.get("OPTIONS", {}))
 
 
 def _reload_now() -> None:
@@ -36,9 +17,7 @@ def _reload_now() -> None:
     try:
         backend.reload_pjsip()
     finally:
-        close = getattr(backend, "close", None)
-        if callable(close):
-            close()
+        backend.close()
 
 
 def _describe(exc: BaseException) -> str:
@@ -77,3 +56,27 @@ def retry_pending_pjsip_reload() -> tuple[bool, str]:
     PendingPjsipReload.objects.all().delete()
     logger.info("pending PJSIP reload done")
     return True, ""
+
+
+def load_transports(transport_ids: list[str]) -> str:
+    """Make Asterisk bind realtime transports now; the reason when it could not be told ("" when done).
+
+    A ``ps_transports`` row inserted while Asterisk runs is bound on its first lookup, not before
+    (NOTES: realtime transports): until something asks for it, nothing listens and phones cannot
+    register. Looking each one up by id is that first lookup.
+    """
+    if not transport_ids:
+        return ""
+    try:
+        backend = get_backend()
+        try:
+            for transport_id in transport_ids:
+                backend.command(f"pjsip show transport {transport_id}")
+        finally:
+            close = getattr(backend, "close", None)
+            if callable(close):
+                close()
+    except Exception as exc:
+        logger.warning("transports not loaded (Asterisk binds them on their first lookup): %s", _describe(exc))
+        return _describe(exc)
+    return ""

@@ -6,22 +6,14 @@ Asterisk's own realtime writer stores them.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from voip.callerid import clean_callerid_name
 from voip.provisioning.conf import ProvisioningSettings
 from voip.provisioning.passwords import md5_cred
 from voip.realtime.escaping import encode_realtime_value
 
 CALLERID_MAX_LENGTH = 40  # ps_endpoints.callerid is varchar(40)
-# Quotes and angle brackets would break the "Name" <number> syntax; control characters (CR/LF ...)
-# must never reach AMI events or SIP headers.
-_NAME_FORBIDDEN = re.compile(r"[\"<>\\\x00-\x1f\x7f]")
-_SPACES = re.compile(r"\s+")
-
-
-def clean_callerid_name(name: str) -> str:
-    return _SPACES.sub(" ", _NAME_FORBIDDEN.sub("", name or "")).strip()
 
 
 def format_callerid(name: str, number: str, *, max_length: int = CALLERID_MAX_LENGTH) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -32,7 +32,7 @@ from voip.provisioning.conf import ProvisioningSettings, provisioning_settings
 from voip.provisioning.errors import ExtensionNotFound, NumberTaken, ProvisioningError
 from voip.provisioning.models import InternalNumber
 from voip.provisioning.passwords import generate_password
-from voip.provisioning.pbx import request_pjsip_reload, retry_pending_pjsip_reload
+from voip.provisioning.pbx import load_transports, request_pjsip_reload, retry_pending_pjsip_reload
 from voip.provisioning.rows import aor_row, auth_row, endpoint_context, endpoint_row, format_callerid
 from voip.realtime.escaping import encode_realtime_value
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport, UnconfirmedExtension
@@ -96,6 +96,7 @@ class TransportResult:
     protocol: str
     bind: str
     created: bool
+    not_loaded: str = ""  # why Asterisk could not be told to bind it ("" when it was)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -507,7 +508,8 @@ def create_transports() -> list[TransportResult]:
     created = [r.id for r in results if r.created]
     if created:
         logger.info("created transports: %s", ", ".join(created))
-    return results
+    not_loaded = load_transports([r.id for r in results])
+    return [replace(r, not_loaded=not_loaded) for r in results]
 
 
 # --- many users at once -----------------------------------------------------------------------

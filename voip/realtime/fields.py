@@ -8,6 +8,8 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from voip.conf import pbx_time_zone
+
 
 class PbxDateTimeField(models.DateTimeField):
     """A ``timestamp without time zone`` holding the PBX's local wall-clock time.
@@ -15,7 +17,7 @@ class PbxDateTimeField(models.DateTimeField):
     Asterisk writes ``cdr.start`` and friends in its own local time with no zone. Django's
     ``DateTimeField`` would create ``timestamp with time zone`` on PostgreSQL and treat values as
     UTC; this field keeps the column type Asterisk's schema has and hands back naive datetimes.
-    ``voip.calls`` attaches the zone named by ``settings.VOIP_PBX_TIME_ZONE`` when it needs one.
+    ``voip.calls`` attaches the zone of :func:`voip.conf.pbx_time_zone` when it needs one.
     """
 
     description = "Date and time without time zone (PBX local time)"
@@ -48,12 +50,3 @@ class PbxDateTimeField(models.DateTimeField):
             setattr(model_instance, self.attname, value)
             return value
         return super().pre_save(model_instance, add)
-
-
-def pbx_time_zone() -> dt.tzinfo:
-    """The zone the PBX's clock runs in (``settings.VOIP_PBX_TIME_ZONE``, default TIME_ZONE)."""
-    from zoneinfo import ZoneInfo
-
-    from django.conf import settings
-
-    return ZoneInfo(getattr(settings, "VOIP_PBX_TIME_ZONE", None) or settings.TIME_ZONE)

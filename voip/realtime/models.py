@@ -1,4 +1,7 @@
-"""Django models of Asterisk's realtime tables. GENERATED from Asterisk 22's schema; see docs/realtime-schema.md.
+"""Django models of Asterisk's realtime tables, written from Asterisk 22.10.1's own schema.
+
+``tests/foundation/test_schema_conformance.py`` checks them against that schema on every
+PostgreSQL test run (docs/decisions.md, "Realtime tables").
 
 Every column Asterisk's own schema scripts (contrib/ast-db-manage) create is here with the same
 name, a compatible type, the same length and nullability. Deviations, each for a reason:

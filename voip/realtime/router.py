@@ -15,15 +15,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import connections
 
+from voip.conf import configured_realtime_alias
+
+__all__ = [
+    "REALTIME_APP_LABEL",
+    "RealtimeRouter",
+    "configured_realtime_alias",
+    "realtime_db_alias",
+    "realtime_db_is_separate",
+]
+
 REALTIME_APP_LABEL = "realtime"
-
-
-def configured_realtime_alias() -> str:
-    """The alias the settings name for Asterisk's database (``asterisk``)."""
-    return getattr(settings, "VOIP_REALTIME_DB_ALIAS", "asterisk")
 
 
 def realtime_db_alias() -> str:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from voip.admin.registration import live_status, presence_of, registration_status
 from voip.calls.models import EndpointPresence, PresenceStatus
+from voip.calls.presence_selectors import live_status_now, presence_of, registration_status
 from voip.provisioning import services
 from voip.provisioning.models import InternalNumber
 from voip.ratelimit import hit
@@ -97,19 +97,6 @@ def _refresh_rate() -> str:
     return getattr(settings, "VOIP_CALLS", {}).get("PHONE_REFRESH_RATE", "6/m")
 
 
-def _live(endpoint_id: str) -> tuple[str | None, str | None]:
-    from voip.provisioning.pbx import get_backend
-
-    try:
-        backend = get_backend()
-        backend.connect_timeout = min(backend.connect_timeout, LIVE_TIMEOUT)
-        backend.action_timeout = min(backend.action_timeout, LIVE_TIMEOUT)
-    except Exception as exc:  # misconfigured backend: degrade like an unreachable Asterisk
-        return None, str(exc)
-    result = live_status([endpoint_id], backend=backend)[0]
-    return result.status, result.error
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -140,7 +127,7 @@ def my_phone(request: HttpRequest) -> HttpResponse:
             "Asterisk was asked too often; try again in %(seconds)d seconds. The status shown may be out of date."
         ) % {"seconds": refresh_limit.retry_after}
     elif refresh_limit is not None:
-        status, error = _live(info.endpoint_id)
+        status, error = live_status_now(info.endpoint_id, timeout=LIVE_TIMEOUT)
         context["live_status"] = str(STATUS_LABELS.get(status or "", status or ""))
         context["live_error"] = error
         if error:

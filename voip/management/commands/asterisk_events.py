@@ -7,36 +7,38 @@ cleanly on SIGTERM/SIGINT. See docs/calls.md for a systemd unit.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from voip.ami.errors import AMIAuthenticationError
-from voip.calls.listener import CallEventListener, asterisk_options
+from voip.calls.listener import CallEventListener
+from voip.conf import TelephonyNotConfigured, asterisk_settings
 
 
 class Command(BaseCommand):
     help = "Listen to Asterisk's AMI events and keep the call log and endpoint presence up to date."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--provider", default=None, help="PROVIDER of the settings.VOIP entry (default: first)")
+        parser.add_argument("--provider", default=None, help="PROVIDER of the settings.VOIP entry (default: Asterisk)")
         parser.add_argument("--host", default=None, help="override AMI_HOST")
         parser.add_argument("--port", type=int, default=None, help="override AMI_PORT")
         parser.add_argument("--no-push", action="store_true", help="do not push screen pops to the pages")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            ami = asterisk_options(options["provider"])
-        except LookupError as exc:
+            config = asterisk_settings(options["provider"])
+        except TelephonyNotConfigured as exc:
             raise CommandError(str(exc)) from None
         if options["host"]:
-            ami["AMI_HOST"] = options["host"]
+            config = dataclasses.replace(config, host=options["host"])
         if options["port"]:
-            ami["AMI_PORT"] = options["port"]
-        if not ami.get("AMI_SECRET"):
+            config = dataclasses.replace(config, port=options["port"])
+        if not config.secret:
             raise CommandError("ASTERISK_AMI_SECRET is not set: the listener cannot log in to AMI")
-        listener = CallEventListener(ami, push=not options["no_push"])
-        self.stdout.write(f"Listening to AMI events on {ami.get('AMI_HOST')}:{ami.get('AMI_PORT')}")
+        listener = CallEventListener(config, push=not options["no_push"])
+        self.stdout.write(f"Listening to AMI events on {config.host}:{config.port}")
 
         async def main() -> None:
             listener.install_signal_handlers(asyncio.get_running_loop())

@@ -17,9 +17,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
+from voip.backends import get_backend
 from voip.provisioning import services
 from voip.provisioning.errors import ProvisioningError
-from voip.provisioning.pbx import get_backend, pending_pjsip_reload, retry_pending_pjsip_reload
+from voip.provisioning.pbx import pending_pjsip_reload, retry_pending_pjsip_reload
 from voip.realtime.models import PsEndpoint
 from voip.realtime.router import configured_realtime_alias, realtime_db_alias
 
@@ -99,11 +100,34 @@ class Command(BaseCommand):
         parser.add_argument("--write-config", metavar="DIR", help="Write Asterisk's configuration files into DIR.")
         parser.add_argument("--force", action="store_true", help="With --write-config: overwrite existing files.")
         parser.add_argument("--validate", action="store_true", help="Check the whole set-up and say what is wrong.")
+        parser.add_argument(
+            "--install",
+            nargs="?",
+            const="/etc/asterisk",
+            metavar="DIR",
+            help=(
+                "Install the generated configuration into Asterisk's directory (default /etc/asterisk, a dated"
+                " backup of each replaced file), restart Asterisk, create the transports, give --user an extension"
+                " and print the softphone settings."
+            ),
+        )
+        parser.add_argument(
+            "--asterisk-cli",
+            default="asterisk",
+            metavar="CMD",
+            help="With --install: how to run Asterisk's CLI ('asterisk', or e.g. 'asterisk -C /path/asterisk.conf').",
+        )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="With --install: whose extension to set up (default: the first superuser).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         steps = [
             ("test_connection", self.test_connection),
             ("write_config", self.write_config),
+            ("install", self.install),
             ("create_transports", self.create_transports),
             ("create_test_endpoints", self.create_test_endpoints),
             ("provision_users", self.provision_users),
@@ -116,6 +140,8 @@ class Command(BaseCommand):
             return
         if options.get("passwords_file") and not options.get("provision_users"):
             raise CommandError("--passwords-file goes with --provision-users")
+        if options.get("user") and not options.get("install"):
+            raise CommandError("--user goes with --install")
         failed = False
         for _name, step in chosen:
             if step(options) is False:
@@ -165,12 +191,12 @@ class Command(BaseCommand):
             api = get_backend()
         except (LookupError, ImportError, ValueError, TypeError) as exc:
             return self.fail(f"AMI connection failed: settings.VOIP: {exc}")
-        where = f"{api.host}:{api.port}" if hasattr(api, "host") else "AMI"
+        where = f"{api.host}:{api.port}"
         try:
             core = api.core_settings()
         except AMIAuthenticationError:
             return self.fail(
-                f"AMI connection failed: authentication failed for user '{getattr(api, 'username', '?')}' at {where}"
+                f"AMI connection failed: authentication failed for user '{api.username}' at {where}"
                 " — check ASTERISK_AMI_USERNAME/ASTERISK_AMI_SECRET and manager.conf"
             )
         except AMITimeoutError as exc:
@@ -225,6 +251,72 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         return not failed
 
+    # -- --install ------------------------------------------------------------------------------
+    def install(self, options: dict[str, Any]) -> bool:
+        from django.core.exceptions import ImproperlyConfigured
+
+        from voip.asterisk_config.installer import (
+            AsteriskCliError,
+            cli_command,
+            install_asterisk_config,
+            restart_asterisk,
+        )
+
+        user = self._install_user(options.get("user"))
+        try:
+            cli = cli_command(options["asterisk_cli"])
+            installed = install_asterisk_config(directory=Path(options["install"]))
+        except (OSError, ValueError, ImproperlyConfigured, AsteriskCliError) as exc:
+            return self.fail(f"Installing the configuration failed: {exc}")
+        for item in installed:
+            if item.status == "replaced":
+                self.ok(f"Installed {item.path} (the previous one is kept as {item.backup})")
+            elif item.status == "installed":
+                self.ok(f"Installed {item.path}")
+            elif item.status == "unchanged":
+                self.ok(f"{item.path} is already up to date")
+            else:
+                self.ok(f"Kept {item.path} (the site's own module choices)")
+        try:
+            restart_asterisk(cli)
+        except AsteriskCliError as exc:
+            return self.fail(f"Restarting Asterisk failed: {exc}")
+        if not self._test_ami():
+            return False
+        self.create_transports(options)
+        return self._give_extension(user)
+
+    def _install_user(self, username: str | None) -> Any:
+        users = get_user_model()._default_manager
+        if username:
+            user = users.filter(**{users.model.USERNAME_FIELD: username}).first()
+            if user is None:
+                raise CommandError(f"--user: no user {username!r}")
+            return user
+        user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        if user is None:
+            raise CommandError(
+                "--install gives the first superuser an extension: create one (createsuperuser) or name one with --user"
+            )
+        return user
+
+    def _give_extension(self, user: Any) -> bool:
+        had_one = hasattr(user, "internal_number")
+        try:
+            result = services.provision_extension(user, reset_password=had_one)
+        except (ProvisioningError, DatabaseError) as exc:
+            return self.fail(f"Giving {user.get_username()} an extension failed: {exc}")
+        if had_one:
+            self.warn(f"{user.get_username()} had extension {result.endpoint_id} already: it has a new password now")
+        else:
+            self.ok(f"Created extension {result.endpoint_id} for {user.get_username()} (password: {result.password})")
+        self.stdout.write("  Register a softphone (Zoiper, Linphone, MicroSIP) to it; shown only this once:")
+        self.stdout.write(f"    Server:   {result.server}")
+        self.stdout.write(f"    Port:     {result.port} ({result.transport.upper()})")
+        self.stdout.write(f"    Username: {result.username}")
+        self.stdout.write(f"    Password: {result.password}")
+        return True
+
     # -- --create-transports ----------------------------------------------------------------------
     def create_transports(self, options: dict[str, Any]) -> bool:
         try:
@@ -236,6 +328,11 @@ class Command(BaseCommand):
                 self.ok(f"Created transport {item.id} ({item.protocol}, bind {item.bind})")
             else:
                 self.ok(f"Transport {item.id} already present ({item.protocol}, bind {item.bind})")
+        if results and results[0].not_loaded:
+            self.warn(
+                f"Asterisk was not told to bind the transports ({results[0].not_loaded}); it binds each on its"
+                " first lookup: run 'pjsip show transports' in Asterisk's CLI before registering phones"
+            )
         return True
 
     # -- --create-test-endpoints N ----------------------------------------------------------------

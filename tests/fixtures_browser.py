@@ -1,4 +1,4 @@
-"""Browser tests: real Chromium (Playwright) against the app served over ASGI by Daphne.
+"""Browser fixtures: real Chromium (Playwright) against the app served over ASGI by Daphne.
 
 * Daphne runs in a thread of the test process (Twisted's reactor cannot restart, so once per
   session), serving ``config.asgi``'s routes plus static files; the test databases are the ones
@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
 
 def _unavailable(reason: str) -> None:

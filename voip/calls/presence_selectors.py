@@ -1,4 +1,6 @@
-"""Selectors: who owns an extension and whether it is registered, without cross-database joins.
+"""Presence reads: who owns an extension and whether it is registered, without cross-database joins.
+
+Used by the admin's endpoint list and by "My phone".
 
 * InternalNumber and EndpointPresence live on ``default``; ps_* rows on the realtime alias.
 * Per page of endpoints: one query for owners, one for presence (``endpoint_id IN (...)``); the
@@ -18,7 +20,9 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from voip.ami.codes import is_in_call
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
+from voip.backends import get_backend
 from voip.calls.models import EndpointPresence, PresenceStatus
 from voip.provisioning.models import InternalNumber
 from voip.realtime.models import PsContact, PsEndpoint
@@ -120,16 +124,9 @@ class LiveStatus:
     error: str | None = None  # why it is "unknown"
 
 
-def _get_backend() -> Any:
-    from voip.provisioning.pbx import get_backend
-
-    return get_backend()
-
-
 def _status_from(endpoint_status: Any) -> str:
     contacts = endpoint_status.contacts
-    device = (endpoint_status.device_state or "").lower()
-    if device in ("in use", "busy", "ringing", "ringinuse", "onhold"):
+    if is_in_call(endpoint_status.device_state):
         return PresenceStatus.IN_CALL.value
     if not contacts:
         return PresenceStatus.UNREGISTERED.value
@@ -141,7 +138,7 @@ def _status_from(endpoint_status: Any) -> str:
 def live_status(endpoint_ids: list[str], *, qualify: bool = False, backend: Any = None) -> list[LiveStatus]:
     """Ask Asterisk (one AMI connection) about each endpoint; "unknown" with the reason if it cannot."""
     results: list[LiveStatus] = []
-    api = backend or _get_backend()
+    api = backend or get_backend()
     try:
         with api.session():
             for endpoint_id in endpoint_ids:
@@ -178,3 +175,13 @@ def live_status(endpoint_ids: list[str], *, qualify: bool = False, backend: Any 
         done = {r.endpoint_id for r in results}
         results += [LiveStatus(e, UNKNOWN, error=str(exc)) for e in endpoint_ids if e not in done]
     return results
+
+
+def live_status_now(endpoint_id: str, *, timeout: float) -> tuple[str | None, str | None]:
+    """(status, why it is unknown) of one endpoint asked of Asterisk, within ``timeout`` seconds."""
+    try:
+        backend = get_backend(timeout=timeout)
+    except Exception as exc:  # a misconfigured backend degrades like an unreachable Asterisk
+        return None, str(exc)
+    result = live_status([endpoint_id], backend=backend)[0]
+    return result.status, result.error
