@@ -159,6 +159,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date/time format per language, used by CRM pages and the admin alike.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -180,6 +182,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    # One cache for every process: click-to-call's rate limit and new passwords shown after a redirect.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Embedded default: the event listener runs inside the server process, so memory suffices.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -217,8 +221,9 @@ VOIP = [
             "CONTEXT": env.str("ASTERISK_OUTBOUND_CONTEXT", default="from-internal"),
             "OUTBOUND_CONTEXT": env.str("ASTERISK_OUTBOUND_CONTEXT", default="from-internal"),
             "ORIGINATE_TIMEOUT": env.int("ASTERISK_ORIGINATE_TIMEOUT", default=30),
-            # Where Asterisk writes MixMonitor files, as Asterisk sees the path.
-            "RECORDINGS_DIR": env.str("ASTERISK_RECORDINGS_DIR", default="/var/spool/asterisk/monitor"),
+            # Empty: MixMonitor gets names relative to Asterisk's own monitor directory
+            # (<astspooldir>/monitor). Set: the directory Asterisk writes recordings into, as Asterisk sees it.
+            "RECORDINGS_DIR": env.str("ASTERISK_RECORDINGS_DIR", default=""),
         },
     },
 ]
@@ -270,11 +275,26 @@ VOIP_CALLS = {
     "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=bool(ASTERISK_AMI["AMI_SECRET"])),
 }
 
+# Everything goes to one console handler on the root logger. Django's own default config gives the
+# "django" logger a console handler of its own (when DEBUG is on) that also propagates to the root,
+# which printed every line twice: here that logger keeps no handler of its own.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"permission_denied_without_traceback": {"()": "config.log_filters.PermissionDeniedWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["permission_denied_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every login at INFO; lockouts are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -36,11 +36,18 @@ def to_national(e164: str, region: str | None = None) -> str:
     return "".join(ch for ch in national if ch.isdigit())
 
 
-def display(e164: str | None) -> str:
-    """Human-friendly international form for pages."""
-    if not e164:
+def display(number: str | None) -> str:
+    """The one form numbers take on pages: international (``+7 495 123-45-67``).
+
+    Accepts E.164 or a number as typed (read in the default region); what is not a phone number
+    (an internal extension such as ``1001``, a caller ID like ``anonymous``) is shown unchanged.
+    """
+    if not number:
         return ""
+    e164 = number if number.startswith("+") and number[1:].isdigit() else to_e164(number)
+    if not e164:
+        return number
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
-        return e164
+        return number

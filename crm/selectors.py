@@ -1,6 +1,8 @@
-"""Reads of CRM data for the telephony side (screen pop, call logging)."""
+"""Reads of CRM data: contact search, and lookups by number for the telephony side (screen pop, call logging)."""
 
 from __future__ import annotations
+
+import re
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -44,3 +46,35 @@ def contacts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Cont
     if user.has_perm("voip.view_all_calls"):
         return contacts
     return contacts.filter(Q(owner=user) | Q(owner__isnull=True))
+
+
+# What a person types as a phone number: digits, a leading +, spaces and the usual punctuation.
+_NUMBER_LIKE_RE = re.compile(r"^\+?[0-9 ()\-./]+$")
+MAX_SEARCH_WORDS = 5
+
+
+def contact_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Contact]:
+    """The contacts ``user`` may see that match ``query``.
+
+    A query that looks like a phone number is normalised to E.164 and matched on the indexed
+    ``phone_e164``/``mobile_e164`` copies, so ``4951234567``, ``8 (495) 123-45-67`` and
+    ``+7 495 123-45-67`` find the same contact. Otherwise every word must appear in the first name,
+    last name, company or email ("Ivan Petrov", "petrov romashka").
+    """
+    contacts = contacts_visible_to(user)
+    text = query.strip()
+    if not text:
+        return contacts
+    if _NUMBER_LIKE_RE.match(text):
+        e164 = to_e164(text)
+        if not e164:
+            return contacts.none()
+        return contacts.filter(Q(phone_e164=e164) | Q(mobile_e164=e164))
+    for word in text.split()[:MAX_SEARCH_WORDS]:
+        contacts = contacts.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(company__name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return contacts

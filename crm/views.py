@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -10,7 +12,7 @@ from django.views.generic import DetailView, FormView, ListView
 
 from .forms import ContactForm
 from .models import Contact
-from .selectors import contacts_visible_to, may_view_contacts
+from .selectors import contact_search, contacts_visible_to, may_view_contacts
 from .services import contact_create
 
 
@@ -27,17 +29,10 @@ class ContactListView(ContactPermissionMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Contact]:
-        contacts = contacts_visible_to(self.request.user)
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            contacts = contacts.filter(
-                Q(first_name__icontains=query)
-                | Q(last_name__icontains=query)
-                | Q(company__name__icontains=query)
-                | Q(phone__icontains=query)
-                | Q(mobile__icontains=query)
-            )
-        return contacts
+        return contact_search(user=self.request.user, query=self.request.GET.get("q", "")[:200])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(query=self.request.GET.get("q", "").strip()[:200], **kwargs)
 
 
 class ContactDetailView(ContactPermissionMixin, DetailView):

@@ -11,6 +11,7 @@ cache (Redis) in ``CACHES`` for one limit across processes.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class RateLimitResult:
     limit: int
     remaining: int
     retry_after: int  # seconds until the window resets (0 when allowed)
+    cache_key: str = ""  # the window this attempt was counted in ("" when nothing was counted)
+    cache_alias: str = "default"
 
 
 def parse_rate(rate: str) -> Rate | None:
@@ -72,4 +75,18 @@ def hit(key: str, rate: str | None, *, cache_alias: str = "default", now: float 
         limit=parsed.limit,
         remaining=max(parsed.limit - count, 0),
         retry_after=0 if allowed else max(int(window_end - now + 0.999), 1),
+        cache_key=cache_key,
+        cache_alias=cache_alias,
     )
+
+
+def refund(result: RateLimitResult) -> None:
+    """Take back an attempt that failed through no fault of the caller (e.g. the PBX was down).
+
+    It is taken from the window it was counted in, so a refund after the window turned over
+    never lowers the next window's count.
+    """
+    if not result.cache_key:
+        return
+    with contextlib.suppress(ValueError):  # the window expired meanwhile: nothing left to take back
+        caches[result.cache_alias].decr(result.cache_key)

@@ -13,4 +13,5 @@ urlpatterns: list = [
     path("missed/<int:call_id>/handled/", _missed_calls.missed_call_handled, name="missed_call_handled"),
     path("recordings/<int:call_id>/", _recordings.recording, name="recording"),
     path("phone/", _my_phone.my_phone, name="my_phone"),
+    path("phone/reset/", _my_phone.reset_my_password, name="my_phone_reset"),
 ]

@@ -28,7 +28,10 @@
     return input ? input.value : "";
   }
 
-  function formatWhen(iso) {
+  // The server sends each language's date format (the one the pages and the admin use).
+  function formatWhen(iso, shown) {
+    var lang = document.documentElement.lang || "en";
+    if (shown && shown[lang]) { return shown[lang]; }
     var date = new Date(iso);
     return isNaN(date.getTime()) ? iso : date.toLocaleString();
   }
@@ -122,7 +125,7 @@
     if (!calls || !calls.length) { return el("p", {className: "muted", text: S.no_recent_calls}); }
     var list = el("ul", {className: "voip-recent"});
     calls.forEach(function (call) {
-      var parts = [formatWhen(call.started_at), S.directions[call.direction] || call.direction,
+      var parts = [formatWhen(call.started_at, call.started_at_display), S.directions[call.direction] || call.direction,
                    S.dispositions[call.disposition] || call.disposition];
       if (call.duration) { parts.push(call.duration + " s"); }
       if (call.agent) { parts.push(call.agent); }

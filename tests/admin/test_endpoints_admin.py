@@ -162,19 +162,28 @@ def test_reset_password_shows_it_once_and_stores_only_the_hash(admin_client):
     user = get_user_model().objects.create_user("alice")
     result = services.provision_extension(user)
     before = PsAuth.objects.get(id=result.endpoint_id).md5_cred
-    response = admin_client.post(
-        reverse(CHANGELIST), {"action": "reset_passwords", "_selected_action": [result.endpoint_id]}
-    )
-    assert response.status_code == 200
+    chosen = {"action": "reset_passwords", "_selected_action": [result.endpoint_id]}
+    # First the action asks: nothing is reset yet.
+    asked = admin_client.post(reverse(CHANGELIST), chosen)
+    assert asked.status_code == 200 and asked.context["endpoint_ids"] == [result.endpoint_id]
+    assert 'name="confirmed" value="yes"' in asked.content.decode()
+    assert PsAuth.objects.get(id=result.endpoint_id).md5_cred == before
+    # Confirmed: reset, then a redirect to the page that shows the password (post/redirect/get).
+    confirmed = admin_client.post(reverse(CHANGELIST), {**chosen, "confirmed": "yes"})
+    assert confirmed.status_code == 302
+    assert confirmed["Location"] == reverse("admin:realtime_psendpoint_new_passwords")
+    response = admin_client.get(confirmed["Location"])
     assert "no-store" in response["Cache-Control"]
     ((endpoint_id, password),) = response.context["passwords"]
     assert endpoint_id == result.endpoint_id and password in response.content.decode()
     auth = PsAuth.objects.get(id=endpoint_id)
     assert auth.md5_cred != before
-    # shown once: not in the session, and the next page does not show it again
+    # shown once: not in the session, and reloading neither shows it again nor resets again
     session = admin_client.session
     assert all(password not in str(value) for value in session.values())
-    assert password not in admin_client.get(reverse(CHANGELIST)).content.decode()
+    reloaded = admin_client.get(confirmed["Location"])
+    assert password not in reloaded.content.decode() and "shown only once" in reloaded.content.decode()
+    assert PsAuth.objects.get(id=endpoint_id).md5_cred == auth.md5_cred
 
 
 def test_disable_and_enable_use_the_service(admin_client):
@@ -199,7 +208,7 @@ def test_actions_need_their_permissions(client):
     actions = [value for value, _label in form.fields["action"].choices] if form is not None else []
     assert "test_registration" not in actions and "reset_passwords" not in actions
     before = PsAuth.objects.get(id="1000").md5_cred
-    client.post(reverse(CHANGELIST), {"action": "reset_passwords", "_selected_action": ["1000"]})
+    client.post(reverse(CHANGELIST), {"action": "reset_passwords", "_selected_action": ["1000"], "confirmed": "yes"})
     client.post(reverse(CHANGELIST), {"action": "disable_extensions", "_selected_action": ["1000"]})
     assert PsAuth.objects.get(id="1000").md5_cred == before
     assert PsAor.objects.get(id="1000").max_contacts == 1

@@ -29,7 +29,9 @@ def staff(username: str, *codenames: str):
 def test_give_extension_provisions_and_shows_the_password_once(client):
     client.force_login(staff("pbxadmin", "provision_extensions"))
     agent = get_user_model().objects.create_user("ivan", first_name="Ivan", last_name="Petrov")
-    response = client.post(reverse(USERS), {"action": "give_extensions", "_selected_action": [agent.pk]})
+    posted = client.post(reverse(USERS), {"action": "give_extensions", "_selected_action": [agent.pk]})
+    assert posted.status_code == 302  # post/redirect/get: a reload of the page posts nothing
+    response = client.get(posted["Location"])
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     number = InternalNumber.objects.get(user=agent).number
     [(label, password)] = response.context["passwords"]
@@ -67,7 +69,7 @@ def test_calls_admin_is_read_only_and_open_to_supervisors(client):
     )
     client.force_login(supervisor)
     listing = client.get(reverse("admin:calls_calllog_changelist"))
-    assert listing.status_code == 200 and "+74951234567" in listing.content.decode()
+    assert listing.status_code == 200 and "+7 495 123-45-67" in listing.content.decode()
     assert client.get(reverse("admin:calls_calllog_add")).status_code == 403
     client.force_login(agent)
     assert client.get(reverse("admin:calls_calllog_changelist")).status_code == 403
@@ -80,8 +82,11 @@ def test_reset_password_from_the_auths_list_shows_it_once(client):
     number = services.provision_extension(get_user_model().objects.create_user("ivan")).endpoint_id
     old_cred = PsAuth.objects.get(id=number).md5_cred
     response = client.post(
-        reverse("admin:realtime_psauth_changelist"), {"action": "reset_passwords", "_selected_action": [number]}
+        reverse("admin:realtime_psauth_changelist"),
+        {"action": "reset_passwords", "_selected_action": [number], "confirmed": "yes"},
+        follow=True,
     )
+    assert response.redirect_chain == [(reverse("admin:realtime_psauth_new_passwords"), 302)]
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     [(label, password)] = response.context["passwords"]
     auth = PsAuth.objects.get(id=number)

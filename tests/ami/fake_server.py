@@ -36,7 +36,8 @@ Behaviour, as recorded from the real Asterisk:
 * ``Events:`` at login selects which event classes a session receives (``on``/``off``/list);
 * ``Originate`` answers ``Originate successfully queued`` and then sends ``OriginateResponse``
   (answered, file 24; failure, no answer, rejected: file 13) to every session whose mask
-  includes ``call``; the outcome per channel is ``server.originate_outcomes``;
+  includes ``call``; the outcome per channel is ``server.originate_outcomes``; outcome
+  ``busy`` replays file 13's busy phone whole, its channel events around the OriginateResponse;
 * ``Hangup``, ``MixMonitor``, ``StopMixMonitor`` know the channels created by Originate
   (``server.active_channels``); ``QueueAdd/QueueRemove/QueuePause`` keep queue state
   (``server.queues``, the static member PJSIP/1001 in ``support``);
@@ -44,6 +45,9 @@ Behaviour, as recorded from the real Asterisk:
   ModuleCheck, Command, GetConfig, Reload + ``Event: Reload``, ...) is replayed from the
   recording of the same action with the same parameters, with recorded error replies for
   unknown endpoints/modules/files/commands; unknown actions get Asterisk's own error text.
+
+Another PBX state: ``replay_transcript(path)`` answers the actions of a transcript recorded
+elsewhere (``tests/diagnostics/transcripts``) with its bytes.
 
 Fault injection: ``silent_actions`` (never answered), ``send_greeting=False``,
 ``close_after_login`` (seconds: accepts the login, closes that long after),
@@ -63,6 +67,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from tests.ami import transcripts as tr
@@ -94,6 +99,10 @@ ORIGINATE_RECORDINGS = {
     "noanswer": ("13", "orig-noanswer"),  # rang until Timeout: Failure, Reason: 3
     "rejected": ("13", "orig-reject"),  # callee answered 486: Failure, Reason: 0
 }
+# Outcomes replayed with the outgoing channel's own events around the OriginateResponse (file 13:
+# Newchannel ... HangupRequest Cause 17, DialEnd BUSY, OriginateResponse Reason 0, Hangup).
+# Recorded channel name and Uniqueid, replaced by the ones of each Originate.
+ORIGINATE_EXCHANGES = {"busy": ("13", "orig-reject", "PJSIP/1005-00000001", "1795815126.3")}
 
 # Events that follow a response without carrying its ActionID (file 17: Event: Reload).
 _FOLLOW_EVENTS = {"reload": (b"Event: Reload\r\n",)}
@@ -266,6 +275,7 @@ class FakeAMIServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._channel_numbers = itertools.count(0x20)
         self.templates = templates()
+        self.overrides: dict[tuple[str, tuple[tuple[str, str], ...]], list[bytes]] = {}
 
     # -- lifecycle --------------------------------------------------------------------
     @property
@@ -350,6 +360,20 @@ class FakeAMIServer:
 
     def drop_connections_threadsafe(self) -> None:
         self.call_threadsafe(self.drop_connections())
+
+    def replay_transcript(self, path: Path) -> FakeAMIServer:
+        """Answer the actions recorded in another transcript file (same format) with its bytes.
+
+        Its exchanges take precedence over the shared recordings: a PBX in another state.
+        """
+        for session in tr.parse_file(path):
+            for sent, received in session.exchanges():
+                headers = tr.parse_headers(sent)
+                action = next(value for key, value in headers if key.lower() == "action")
+                action_id = next((value for key, value in headers if key.lower() == "actionid"), None)
+                if action_id is not None and action.lower() != "login":
+                    self.overrides[_replay_key(action, headers)] = _messages_for(action, action_id, received)
+        return self
 
     # -- inspection -------------------------------------------------------------------
     @property
@@ -525,7 +549,7 @@ class FakeAMIServer:
 
     async def _replay(self, session: FakeSession, action: Message, name: str) -> None:
         params = [(key, value) for key, value in action.headers]
-        recorded = self.templates.exchange(name, params)
+        recorded = self.overrides.get(_replay_key(name, params)) or self.templates.exchange(name, params)
         if recorded is None:
             recorded = self._fallback(name, action)
         if recorded is None:
@@ -604,6 +628,9 @@ class FakeAMIServer:
             return
         await self._reply_text(session, action, "Originate successfully queued")
         outcome = self.originate_outcomes.get(channel, "failure")
+        if outcome in ORIGINATE_EXCHANGES:
+            self._spawn(self._deliver_later(self._recorded_originate(outcome, action, channel), self.originate_delay))
+            return
         prefix, recorded_id = ORIGINATE_RECORDINGS[outcome]
         raw = self.templates.event("OriginateResponse", prefix, recorded_id)
         if action.action_id is not None:
@@ -616,6 +643,30 @@ class FakeAMIServer:
         else:
             raw = tr.with_header(raw, "Channel", channel)
         self._spawn(self._deliver_later(raw, self.originate_delay))
+
+    def _recorded_originate(self, outcome: str, action: Message, channel: str) -> bytes:
+        """The recorded events of one Originate, for this Originate's channel, ChannelId and ActionID."""
+        prefix, recorded_id, recorded_channel, recorded_uniqueid = ORIGINATE_EXCHANGES[outcome]
+        received = next(
+            received
+            for session in tr.load(prefix)
+            for sent, received in session.exchanges()
+            if tr.header(sent, "ActionID") == recorded_id
+        )
+        channel_name = f"{channel}-{next(self._channel_numbers):08x}"
+        unique_id = action.get("ChannelId") or f"1795816600.{next(self._channel_numbers)}"
+        recorded_endpoint = recorded_channel.rsplit("-", 1)[0]
+        events = bytearray()
+        for raw in received:
+            if not raw.startswith(b"Event:"):
+                continue  # the response was sent already
+            raw = raw.replace(recorded_channel.encode(), channel_name.encode())
+            raw = raw.replace(recorded_uniqueid.encode(), unique_id.encode())
+            raw = raw.replace(recorded_endpoint.encode(), channel.encode())
+            if tr.header(raw, "Event") == "OriginateResponse":
+                raw = _set_action_id(raw, action.action_id)
+            events += raw
+        return bytes(events)
 
     async def _deliver_later(self, raw: bytes, delay: float) -> None:
         await asyncio.sleep(delay)

@@ -355,6 +355,7 @@ INJECTIONS: list[tuple[str, Callable[[AsteriskRealtimeAPI], Any]]] = [
     ("to_number letters", lambda api: api.originate_call("1001", "1003@evil")),
     ("context", lambda api: api.originate_call("1001", "1003", context="x\nAction: Logoff")),
     ("callerid number", lambda api: api.originate_call("1001", "1003", callerid=("A", "1\r\nB"))),
+    ("callerid string", lambda api: api.originate_call("1001", "1003", callerid='"A" <1>\r\nAction: Command')),
     ("variable name", lambda api: api.originate_call("1001", "1003", variables={"A\r\nB": "1"})),
     ("variable name chars", lambda api: api.originate_call("1001", "1003", variables={"A=B": "1"})),
     ("variable value crlf", lambda api: api.originate_call("1001", "1003", variables={"A": "1\r\nAction: Hangup"})),
@@ -427,7 +428,7 @@ def test_injection_inside_a_session_sends_nothing_past_login(api: AsteriskRealti
     ("given", "expected"),
     [
         (("Agent", "1001"), '"Agent" <1001>'),
-        (('Ev"il\\ <x> \r\nName', "1001"), '"Evil x Name" <1001>'),
+        (('Ev"il\\ <x> Name', "1001"), '"Ev\\"il\\\\ <x> Name" <1001>'),
         ('"Agent" <1001>', '"Agent" <1001>'),
         ("Just A Name", '"Just A Name" <1001>'),
         (("", "+74951234567"), "<+74951234567>"),
@@ -440,3 +441,5 @@ def test_callerid_is_built_safely(given: Any, expected: str) -> None:
 def test_callerid_with_bad_number_is_refused() -> None:
     with pytest.raises(ValidationError):
         build_callerid(("A", "1001>\r\n"))
+    with pytest.raises(ValidationError):
+        build_callerid(('Ev"il \r\nName', "1001"))

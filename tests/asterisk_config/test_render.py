@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import copy
 import stat
-from pathlib import Path
 
 import pytest
 from django.db import connections
@@ -91,20 +90,15 @@ def test_hostname_is_always_set(ami_settings, monkeypatch, django_host, override
 def test_live_realtime_alias_credentials(ami_settings):
     """Against the test run's real asterisk alias (no patching): what Django uses is what Asterisk gets."""
     db = connections.settings["asterisk"]
-    if "sqlite3" in db["ENGINE"] and ("memory" in str(db["NAME"]) or str(db["NAME"]) == ":memory:"):
-        # Once the test run has created its in-memory SQLite database, Asterisk could never open it.
-        with pytest.raises(AsteriskConfigError, match="in-memory"):
+    if "sqlite3" in db["ENGINE"]:  # the SQLite test run: refused, Asterisk cannot read these tables
+        with pytest.raises(AsteriskConfigError, match="Asterisk's SQLite driver"):
             render_asterisk_config()
         return
     files = render_asterisk_config()
-    if "sqlite3" in db["ENGINE"]:
-        section = as_dict(files["res_config_sqlite3.conf"])["asterisk"]
-        assert Path(section.get("dbfile")) == Path(db["NAME"]).resolve()
-    else:
-        general = as_dict(files["res_pgsql.conf"])["general"]
-        assert general.get("dbname") == db["NAME"]
-        assert general.get("user") == (db.get("USER") or "")
-        assert general.get("password") == (db.get("PASSWORD") or "")
+    general = as_dict(files["res_pgsql.conf"])["general"]
+    assert general.get("dbname") == db["NAME"]
+    assert general.get("user") == (db.get("USER") or "")
+    assert general.get("password") == (db.get("PASSWORD") or "")
 
 
 def test_extconfig_and_sorcery_agree(ami_settings, pg_db):
@@ -295,20 +289,20 @@ def test_modules_conf_loads_drivers_and_no_manager_so(ami_settings, pg_db):
     assert "manager.so" not in loads
 
 
-def test_sqlite_realtime_db_gets_sqlite3_driver(ami_settings, monkeypatch, tmp_path):
+def test_sqlite_realtime_db_is_refused_with_the_way_to_postgresql(ami_settings, monkeypatch, tmp_path):
     dbfile = tmp_path / "crm.sqlite3"
     monkeypatch.setattr(
         writer, "_realtime_db_settings", lambda: {"ENGINE": "django.db.backends.sqlite3", "NAME": str(dbfile)}
     )
-    files = render_asterisk_config()
-    assert "res_pgsql.conf" not in files
-    section = as_dict(files["res_config_sqlite3.conf"])["asterisk"]
-    assert section.get("dbfile") == str(dbfile)
-    assert section.get("batch") == "0"
-    families = {k: v for k, _op, v in as_dict(files["extconfig.conf"])["settings"].options}
-    assert families["ps_endpoints"] == "sqlite3,asterisk,ps_endpoints"
-    loads = as_dict(files["modules.conf"])["modules"].getall("load")
-    assert "res_config_sqlite3.so" in loads and "res_config_pgsql.so" not in loads
+    with pytest.raises(AsteriskConfigError) as refused:
+        render_asterisk_config()
+    message = str(refused.value)
+    assert message.startswith("The realtime database is SQLite, and Asterisk's SQLite driver (res_config_sqlite3)")
+    assert "DATABASE_URL=postgres://" in message and "ASTERISK_DB_NAME" in message
+    assert "migrate --database=asterisk" in message
+    with pytest.raises(AsteriskConfigError):
+        write_asterisk_config(tmp_path / "etc")
+    assert not (tmp_path / "etc").exists()
 
 
 def test_write_skips_existing_unless_forced(ami_settings, pg_db, tmp_path):

@@ -325,3 +325,55 @@ def test_response_is_json_per_contract(client, ami_settings):
     response = post(client, "+74951234567")
     assert response["Content-Type"] == "application/json"
     assert set(json.loads(response.content)) == {"ok", "channel_id", "action_id", "dialled"}
+
+
+def _closed_port() -> int:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_without_an_ami_secret_it_says_asterisk_is_not_configured(client, settings):
+    settings.VOIP = voip_settings({"AMI_HOST": "127.0.0.1", "AMI_PORT": _closed_port(), "AMI_SECRET": ""})
+    client.force_login(make_agent())
+    response = post(client, "+74951234567")
+    assert response.status_code == 503
+    assert response.json() == {
+        "ok": False,
+        "code": "not_configured",
+        "error": "Asterisk is not configured: set ASTERISK_AMI_SECRET, see README",
+    }
+
+
+def test_configured_but_down_says_so_in_the_users_language(client, settings):
+    port = _closed_port()
+    settings.VOIP = voip_settings({"AMI_HOST": "127.0.0.1", "AMI_PORT": port, "AMI_SECRET": "x"})
+    client.force_login(make_agent())
+    english = post(client, "+74951234567").json()
+    assert english["code"] == "ami_unavailable"
+    assert english["error"] == f"Asterisk is configured but not reachable at 127.0.0.1:{port} (connection refused)."
+    client.cookies["django_language"] = "ru"
+    russian = post(client, "+74951234567").json()["error"]
+    assert "connection refused" not in russian and "соединение отклонено" in russian
+
+
+def test_failures_on_our_side_or_asterisks_do_not_use_up_the_rate_limit(client, settings, fake_ami):
+    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "CLICK_TO_CALL_RATE": "3/m", "DIAL_FORMAT": "e164"}
+    client.force_login(make_agent())
+    settings.VOIP = voip_settings({"AMI_HOST": "127.0.0.1", "AMI_PORT": _closed_port(), "AMI_SECRET": ""})
+    assert [post(client, "+74951234567").status_code for _ in range(3)] == [503] * 3  # not configured
+    settings.VOIP = voip_settings({"AMI_HOST": "127.0.0.1", "AMI_PORT": _closed_port(), "AMI_SECRET": "x"})
+    assert [post(client, "+74951234567").status_code for _ in range(3)] == [503] * 3  # Asterisk down
+    settings.VOIP = voip_settings(fake_ami.ami_options())
+    assert [post(client, "+74951234567").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_the_users_own_mistakes_still_count(client, settings, ami_settings):
+    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "CLICK_TO_CALL_RATE": "2/m"}
+    client.force_login(make_agent())
+    assert [post(client, "not a number").status_code for _ in range(2)] == [400, 400]
+    assert post(client, "+74951234567").status_code == 429

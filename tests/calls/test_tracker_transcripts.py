@@ -114,6 +114,14 @@ def test_file05_internal_call_answered() -> None:
     assert not of(out, MissedCall)
 
 
+def test_caller_names_arrive_c_escaped_and_are_stored_as_the_channel_has_them() -> None:
+    # Asterisk C-escapes names in AMI (main/manager_channels.c): a quoted name comes as \"...\".
+    data = transcript_bytes("05").replace(b"CallerIDName: Carol\r\n", b'CallerIDName: Carol \\"CJ\\" O\\\'Neil\r\n')
+    out = feed(make_tracker(), parse(data))
+    call = finals(out)["1795814482.7"]
+    assert call.caller_name == 'Carol "CJ" O\'Neil'
+
+
 def test_first_snapshot_is_created_at_the_first_event() -> None:
     tracker = make_tracker()
     first = parse(transcript_bytes("05"))

@@ -44,7 +44,7 @@ def voip_settings(options: dict[str, Any]) -> list[dict[str, Any]]:
             "BACKEND": "voip.backends.asteriskbackend.AsteriskRealtimeAPI",
             "OPTIONS": {
                 "OUTBOUND_CONTEXT": "from-internal",
-                "RECORDINGS_DIR": "/var/spool/asterisk/monitor",
+                # RECORDINGS_DIR as the project's settings leave it: empty.
                 **options,
             },
         }

@@ -249,7 +249,23 @@ def test_run_validation_all_sections(fake_ami):
     results = run_validation(backend=AsteriskRealtimeAPI(**fake_ami.ami_options()))
     found = lines(results)
     assert found[0] == "✓ Database reachable (asterisk)"
+    if connections[realtime_db_alias()].vendor == "sqlite":  # said right after the database line
+        assert found.pop(1).startswith("✗ The realtime database is SQLite, and Asterisk's SQLite driver")
     assert found[1].startswith("✓ Realtime schema matches")
     assert found[2] == "✓ Realtime rows consistent (0 endpoints)"
     assert any(line.startswith("✓ AMI login OK") for line in found)
     assert all(isinstance(r, CheckResult) and r.status in ("ok", "warning", "error") for r in results)
+
+
+@BOTH
+def test_sqlite_realtime_is_an_error_with_the_way_to_postgresql(monkeypatch):
+    from voip.diagnostics.checks import check_realtime_engine
+
+    alias = realtime_db_alias()
+    if connections[alias].vendor != "sqlite":
+        assert check_realtime_engine(alias) == []
+        monkeypatch.setattr(type(connections[alias]), "vendor", "sqlite")
+    [result] = check_realtime_engine(alias)
+    assert result.status == "error"
+    assert result.message.startswith("The realtime database is SQLite, and Asterisk's SQLite driver")
+    assert "DATABASE_URL=postgres://" in result.hint and "ASTERISK_DB_HOST" in result.hint

@@ -77,21 +77,51 @@ def test_presence_from_the_listener_wins(client, alice):
     assert "in a call" in response.content.decode()
 
 
-def test_reset_own_password_shown_once_not_stored_not_logged(client, alice, caplog):
+RESET = "voip:my_phone_reset"
+
+
+def test_reset_asks_first_then_redirects_and_shows_the_password_once(client, alice, caplog):
     caplog.set_level(logging.DEBUG)
     result = services.provision_extension(alice)
-    response = client.post(reverse(URL), {"action": "reset_password"})
-    assert response.status_code == 200
-    password = response.context["new_password"]
-    assert password and password in response.content.decode()
-    assert "no-store" in response["Cache-Control"]
+    before = PsAuth.objects.get(id=result.endpoint_id).md5_cred
+    page = client.get(reverse(URL)).content.decode()
+    assert f'href="{reverse(RESET)}"' in page  # the button leads to a confirmation, it does not post
+    confirm = client.get(reverse(RESET))
+    assert confirm.status_code == 200 and "Yes, reset the password" in confirm.content.decode()
+    assert PsAuth.objects.get(id=result.endpoint_id).md5_cred == before  # asking changes nothing
+
+    posted = client.post(reverse(RESET))
+    assert posted.status_code == 302 and posted["Location"] == reverse(URL)  # post/redirect/get
+    shown = client.get(posted["Location"])
+    password = shown.context["new_password"]
+    assert password and password in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
     auth = PsAuth.objects.get(id=result.endpoint_id)
     expected = hashlib.md5(f"{auth.username}:{auth.realm}:{password}".encode()).hexdigest()
     assert auth.md5_cred == expected  # the phone can register with it
     assert all(password not in str(v) for v in client.session.values())
     assert password not in caplog.text
+
+    # Reloading the page neither resets again nor shows the password again.
     again = client.get(reverse(URL))
     assert password not in again.content.decode()
+    assert PsAuth.objects.get(id=result.endpoint_id).md5_cred == expected
+
+
+def test_the_password_waiting_for_the_redirect_is_for_its_user_only(client, alice):
+    from django.test import Client
+
+    services.provision_extension(alice)
+    client.post(reverse(RESET))
+    token = next(v for k, v in client.session.items() if k.startswith("voip-new-passwords:"))
+    mallory = get_user_model().objects.create_user("mallory")
+    services.provision_extension(mallory)
+    thief = Client()
+    thief.force_login(mallory)
+    session = thief.session
+    session["voip-new-passwords:my_phone"] = token
+    session.save()
+    assert thief.get(reverse(URL)).context["new_password"] is None
 
 
 def test_reset_needs_csrf(alice):
@@ -100,7 +130,24 @@ def test_reset_needs_csrf(alice):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(alice)
     services.provision_extension(alice)
-    assert strict.post(reverse(URL), {"action": "reset_password"}).status_code == 403
+    assert strict.post(reverse(RESET)).status_code == 403
+
+
+def test_a_pbx_admin_without_an_extension_can_give_themself_one(client, alice):
+    from voip.roles import PBX_ADMINS
+
+    alice.groups.add(Group.objects.get(name=PBX_ADMINS))
+    page = client.get(reverse(URL)).content.decode()
+    assert "Give me an extension" in page and reverse("admin:auth_user_changelist") in page
+    posted = client.post(reverse(URL), {"action": "give_extension"})
+    assert posted.status_code == 302
+    shown = client.get(reverse(URL))
+    assert shown.context["internal"] is not None and shown.context["new_password"]
+
+
+def test_an_agent_cannot_give_themself_an_extension(client, alice):
+    assert "Give me an extension" not in client.get(reverse(URL)).content.decode()
+    assert client.post(reverse(URL), {"action": "give_extension"}).status_code == 403
 
 
 def test_refresh_asks_asterisk(client, alice, fake_ami, asterisk_at):

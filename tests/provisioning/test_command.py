@@ -39,6 +39,21 @@ def run_failing(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+# The SQLite test run: Asterisk's SQLite driver cannot read the realtime tables, so
+# --test-connection adds a ✗ line (stderr) and exits non-zero; stdout keeps the guide's lines.
+SQLITE_REALTIME = connections.settings["asterisk"]["ENGINE"].endswith("sqlite3")
+SQLITE_REFUSAL_START = "✗ The realtime database is SQLite, and Asterisk's SQLite driver (res_config_sqlite3)"
+
+
+def run_test_connection(*args: str) -> tuple[str, str]:
+    """``run`` for --test-connection commands that succeed on PostgreSQL."""
+    if not SQLITE_REALTIME:
+        return run(*args)
+    out, err = run_failing(*args)
+    assert err.splitlines()[0].startswith(SQLITE_REFUSAL_START)
+    return out, "\n".join(err.splitlines()[1:])
+
+
 def test_no_flag_prints_help(capsys) -> None:
     out, _err = run()
     printed = out + capsys.readouterr().out
@@ -49,7 +64,7 @@ def test_no_flag_prints_help(capsys) -> None:
 def test_test_connection_ok(fake_ami, ami_at) -> None:
     ami_at(**fake_ami.ami_options())
     services.create_test_endpoints(2)
-    out, err = run("--test-connection")
+    out, err = run_test_connection("--test-connection")
     assert out.splitlines() == [
         "✓ Database connection OK (2 endpoints found)",
         "✓ AMI connection OK (Asterisk 22.10.1)",
@@ -60,21 +75,38 @@ def test_test_connection_ok(fake_ami, ami_at) -> None:
 
 def test_test_connection_zero_endpoints(fake_ami, ami_at) -> None:
     ami_at(**fake_ami.ami_options())
-    out, _err = run("--test-connection")
+    out, _err = run_test_connection("--test-connection")
     assert "✓ Database connection OK (0 endpoints found)" in out.splitlines()
+
+
+def test_test_connection_refuses_a_sqlite_realtime_database(fake_ami, ami_at, monkeypatch) -> None:
+    ami_at(**fake_ami.ami_options())
+    monkeypatch.setitem(connections.settings[realtime_db_alias()], "ENGINE", "django.db.backends.sqlite3")
+    out, err = run_failing("--test-connection")
+    # Django reads the tables and AMI answers: the guide's lines stay; Asterisk could not use them.
+    assert out.splitlines() == [
+        "✓ Database connection OK (0 endpoints found)",
+        "✓ AMI connection OK (Asterisk 22.10.1)",
+    ]
+    [line] = err.splitlines()
+    assert line.startswith(SQLITE_REFUSAL_START)
+    assert (
+        line.endswith("then python manage.py migrate --database=asterisk (docs/asterisk-config.md).")
+        and "ASTERISK_DB_NAME, ASTERISK_DB_USER, ASTERISK_DB_PASSWORD, ASTERISK_DB_HOST, ASTERISK_DB_PORT" in line
+    )
 
 
 def test_test_connection_ami_refused(ami_at, closed_port) -> None:
     ami_at(AMI_HOST="127.0.0.1", AMI_PORT=closed_port, AMI_CONNECT_TIMEOUT=1.0)
     out, err = run_failing("--test-connection")
     assert out.splitlines() == ["✓ Database connection OK (0 endpoints found)"]
-    assert err.startswith(f"✗ AMI connection failed: connection refused at 127.0.0.1:{closed_port}")
+    assert err.splitlines()[-1].startswith(f"✗ AMI connection failed: connection refused at 127.0.0.1:{closed_port}")
 
 
 def test_test_connection_wrong_secret(fake_ami, ami_at) -> None:
     ami_at(**fake_ami.ami_options(AMI_SECRET="not-the-secret"))
     _out, err = run_failing("--test-connection")
-    assert err.startswith("✗ AMI connection failed: authentication failed for user 'admin'")
+    assert err.splitlines()[-1].startswith("✗ AMI connection failed: authentication failed for user 'admin'")
     assert "not-the-secret" not in err
 
 
@@ -82,7 +114,7 @@ def test_test_connection_timeout(fake_ami_factory, ami_at) -> None:
     silent = fake_ami_factory(send_greeting=False)
     ami_at(**silent.ami_options(AMI_CONNECT_TIMEOUT=0.5, AMI_ACTION_TIMEOUT=0.5))
     _out, err = run_failing("--test-connection")
-    assert err.startswith("✗ AMI connection failed: timeout at")
+    assert err.splitlines()[-1].startswith("✗ AMI connection failed: timeout at")
 
 
 def test_test_connection_missing_table(fake_ami, ami_at) -> None:
@@ -232,20 +264,13 @@ def test_reload_pjsip_ok(fake_ami, ami_at) -> None:
     assert "Reload" in fake_ami.server.action_names()
 
 
-def _realtime_db_in_memory_sqlite() -> bool:
-    db = connections.settings["asterisk"]
-    name = str(db.get("NAME") or "")
-    return "sqlite3" in db["ENGINE"] and (not name or name == ":memory:" or name.startswith("file:"))
-
-
 def test_write_config_lines(tmp_path, ami_at) -> None:
     ami_at(AMI_SECRET="a-generated-secret")
-    if _realtime_db_in_memory_sqlite():  # the SQLite test run: nothing Asterisk could open
+    if SQLITE_REALTIME:  # refused where the user first meets it, with the way to PostgreSQL
         _out, err = run_failing("--write-config", str(tmp_path))
-        assert err.splitlines() == [
-            "✗ Writing the configuration failed: The realtime database is an in-memory SQLite database;"
-            " Asterisk cannot open it."
-        ]
+        [line] = err.splitlines()
+        assert line.startswith("✗ Writing the configuration failed: The realtime database is SQLite")
+        assert "DATABASE_URL=postgres://" in line and "ASTERISK_DB_NAME" in line
         assert not any(tmp_path.iterdir())
         return
     out, _ = run("--write-config", str(tmp_path))
@@ -264,7 +289,7 @@ def test_write_config_lines(tmp_path, ami_at) -> None:
 
 def test_flags_combine(fake_ami, ami_at) -> None:
     ami_at(**fake_ami.ami_options())
-    out, _ = run("--test-connection", "--create-transports", "--create-test-endpoints", "1")
+    out, _ = run_test_connection("--test-connection", "--create-transports", "--create-test-endpoints", "1")
     lines = out.splitlines()
     assert lines[0] == "✓ Database connection OK (0 endpoints found)"
     assert lines[1] == "✓ AMI connection OK (Asterisk 22.10.1)"

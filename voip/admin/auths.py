@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from voip.realtime.models import PsAuth
 
-from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 
 
 @admin.register(PsAuth)
-class AuthAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
+class AuthAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin):
     list_display = ("id", "auth_type", "username", "realm")
     search_fields = ("id", "username")
     list_per_page = 100

@@ -6,10 +6,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from crm.phones import display
 from voip.calls.models import CallLog
 
 from .common import ReadOnlyAdmin
+from .filters import AgentFilter
 
 
 @admin.register(CallLog)
@@ -17,22 +21,35 @@ class CallLogAdmin(ReadOnlyAdmin):
     list_display = (
         "started_at",
         "direction",
-        "caller_number",
-        "callee_number",
+        "caller",
+        "callee",
         "agent",
         "contact",
         "disposition",
-        "duration",
-        "billsec",
+        "length",
         "has_recording",
     )
-    list_filter = ("direction", "disposition", "started_at", "agent")
+    list_filter = ("direction", "disposition", "started_at", AgentFilter)
     list_select_related = ("agent", "contact")
     search_fields = ("caller_number", "callee_number", "caller_name", "linkedid", "agent__username")
     date_hierarchy = "started_at"
     ordering = ("-started_at",)
 
-    @admin.display(boolean=True, description="♫")
+    @admin.display(description=_("caller"), ordering="caller_number")
+    def caller(self, call: CallLog) -> str:
+        return format_html('<span class="number">{}</span>', display(call.caller_number))
+
+    @admin.display(description=_("callee"), ordering="callee_number")
+    def callee(self, call: CallLog) -> str:
+        return format_html('<span class="number">{}</span>', display(call.callee_number))
+
+    @admin.display(description=_("duration"), ordering="duration")
+    def length(self, call: CallLog) -> str:
+        """Talk time of an answered call, ringing time of any other (as the contact card shows it)."""
+        seconds = call.billsec if call.disposition == "answered" else call.duration
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    @admin.display(boolean=True, description=_("recording"))
     def has_recording(self, call: CallLog) -> bool:
         return bool(call.recording_file)
 

@@ -10,8 +10,12 @@ from django.contrib import admin, messages
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext
+
+from voip import new_passwords
 
 logger = logging.getLogger(__name__)
 
@@ -91,30 +95,66 @@ class ReadOnlyAdmin(RealtimeAdmin):
         return False
 
 
-def new_passwords_page(
+NEW_PASSWORDS_PAGE = "admin"  # where voip.new_passwords keeps the admin's new passwords
+
+
+class NewPasswordsPageMixin:
+    """A ``new-passwords/`` page under the model's admin URL: where a reset or a new extension
+    redirects to (post/redirect/get). It shows the new passwords once; a reload shows none."""
+
+    def get_urls(self) -> list[Any]:
+        opts = self.model._meta
+        page = path(
+            "new-passwords/",
+            self.admin_site.admin_view(self.new_passwords_view),
+            name=f"{opts.app_label}_{opts.model_name}_new_passwords",
+        )
+        return [page, *super().get_urls()]
+
+    def new_passwords_view(self, request: HttpRequest) -> HttpResponse:
+        response = TemplateResponse(
+            request,
+            "voip/admin/new_passwords.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("New SIP passwords"),
+                "passwords": new_passwords.take(request, page=NEW_PASSWORDS_PAGE),
+                "opts": self.model._meta,
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def show_new_passwords(
     request: HttpRequest, model_admin: admin.ModelAdmin, rows: list[tuple[str, str]]
 ) -> HttpResponse:
-    """The one page a new SIP password is shown on: rendered directly, never stored or cached."""
-    response = TemplateResponse(
-        request,
-        "voip/admin/new_passwords.html",
-        {
-            **model_admin.admin_site.each_context(request),
-            "title": gettext("New SIP passwords"),
-            "passwords": rows,
-            "opts": model_admin.model._meta,
-        },
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    """Redirect to ``model_admin``'s new-passwords page, which shows ``rows`` once."""
+    new_passwords.keep_for_next_page(request, rows=rows, page=NEW_PASSWORDS_PAGE)
+    opts = model_admin.model._meta
+    return redirect(f"admin:{opts.app_label}_{opts.model_name}_new_passwords")
 
 
 def reset_passwords_page(
     request: HttpRequest, model_admin: admin.ModelAdmin, endpoint_ids: Iterable[str]
 ) -> HttpResponse | None:
-    """Reset each extension's password (provisioning service) and show the new ones once."""
+    """Ask first; once confirmed, reset each extension's password (provisioning service) and show
+    the new ones once, after a redirect, so reloading never resets again."""
     from voip.provisioning import services
 
+    endpoint_ids = list(endpoint_ids)
+    if request.POST.get("confirmed") != "yes":
+        return TemplateResponse(
+            request,
+            "voip/admin/confirm_reset.html",
+            {
+                **model_admin.admin_site.each_context(request),
+                "title": gettext("Reset SIP passwords?"),
+                "endpoint_ids": endpoint_ids,
+                "action": request.POST.get("action", ""),
+                "opts": model_admin.model._meta,
+            },
+        )
     new: list[tuple[str, str]] = []
     for endpoint_id in endpoint_ids:
         try:
@@ -122,4 +162,4 @@ def reset_passwords_page(
         except Exception as exc:  # report per extension; the others still get their password
             logger.warning("reset_password %s failed: %s", endpoint_id, type(exc).__name__)
             messages.error(request, gettext("%(e)s: password not changed (%(err)s)") % {"e": endpoint_id, "err": exc})
-    return new_passwords_page(request, model_admin, new) if new else None
+    return show_new_passwords(request, model_admin, new) if new else None

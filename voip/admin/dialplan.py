@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from voip.realtime.escaping import decode_realtime_value, encode_realtime_value
 from voip.realtime.models import Extension
@@ -29,7 +30,12 @@ class ExtensionForm(forms.ModelForm):
         value = encode_realtime_value(self.cleaned_data.get("appdata") or "")
         max_length = Extension._meta.get_field("appdata").max_length or 0
         if max_length and len(value) > max_length:
-            raise forms.ValidationError(_("Too long once escaped for Asterisk (%(n)d characters).") % {"n": len(value)})
+            too_long = ngettext(
+                "Too long once escaped for Asterisk (%(n)d character).",
+                "Too long once escaped for Asterisk (%(n)d characters).",
+                len(value),
+            )
+            raise forms.ValidationError(too_long % {"n": len(value)})
         return value
 
 

@@ -16,8 +16,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from voip.ami.errors import AMIConnectionError, AMIError
@@ -34,7 +35,7 @@ from voip.calls.presence_selectors import (
 from voip.provisioning import services
 from voip.realtime.models import PsAor, PsContact, PsEndpoint
 
-from .common import ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,8 @@ class RegistrationStatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
         return [
-            ("registered", _("registered (has a contact)")),
-            ("unregistered", _("not registered")),
-            ("unreachable", _("unreachable")),
-            ("in_call", _("in a call")),
+            # The same words as the status column (the model's labels): one word per state.
+            *((status, STATUS_LABELS[status]) for status in ("registered", "unregistered", "unreachable", "in_call")),
             ("disabled", _("disabled")),
         ]
 
@@ -86,7 +85,7 @@ class EndpointChangeList(ChangeList):
 
 
 @admin.register(PsEndpoint)
-class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
+class EndpointAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "extension_user",
@@ -105,12 +104,65 @@ class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
     ordering = ("id",)
     actions = ["test_registration", "reload_pjsip_config", "reset_passwords", "disable_extensions", "enable_extensions"]
 
+    # The endpoint page: what people look at first, then Asterisk's other ~150 columns folded away.
+    MAIN_FIELDS = (
+        "id",
+        "extension_user",
+        "callerid",
+        "allow",
+        "context",
+        "transport",
+        "max_contacts",
+        "page_registration",
+        "aors",
+        "auth",
+    )
+    readonly_fields = ("extension_user", "max_contacts", "page_registration")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict[str, Any]]]:
+        advanced = [f.name for f in self.model._meta.fields if f.name not in self.MAIN_FIELDS]
+        return [
+            (None, {"fields": self.MAIN_FIELDS}),
+            (
+                _("Advanced"),
+                {
+                    "classes": ("collapse",),
+                    "fields": advanced,
+                    "description": _(
+                        "Asterisk's other PJSIP endpoint options, one column each in ps_endpoints; empty means "
+                        "Asterisk's default. Their meaning is in Asterisk's pjsip.conf documentation "
+                        "(section [endpoint]). Provisioning sets the ones an extension needs."
+                    ),
+                },
+            ),
+        ]
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> PsEndpoint | None:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:  # the page's owner and presence, as the list attaches them per page
+            obj.owner = owners_of([obj.pk]).get(obj.pk)
+            obj.presence = presence_of([obj.pk]).get(obj.pk)
+        return obj
+
+    @admin.display(description=_("max contacts"))
+    def max_contacts(self, obj: PsEndpoint) -> Any:
+        value = PsAor.objects.filter(id=obj.pk).values_list("max_contacts", flat=True).first()
+        return "—" if value is None else value
+
+    @admin.display(description=_("status"))
+    def page_registration(self, obj: PsEndpoint) -> str:
+        return self.registration(obj)
+
     # Read-only (ReadOnlyAdmin): writes go through the provisioning services.
     def get_queryset(self, request: HttpRequest) -> QuerySet[PsEndpoint]:
         return endpoints_with_contacts(super().get_queryset(request))
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return EndpointChangeList
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        users_url = reverse("admin:auth_user_changelist")
+        return super().changelist_view(request, {"users_url": users_url, **(extra_context or {})})
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[PsEndpoint], search_term: str
@@ -156,7 +208,12 @@ class EndpointAdmin(ProvisioningPermissionsMixin, ReadOnlyAdmin):
     def test_registration(self, request: HttpRequest, queryset: QuerySet[PsEndpoint]) -> None:
         ids = list(queryset.order_by("id").values_list("id", flat=True)[: MAX_LIVE_CHECKS + 1])
         if len(ids) > MAX_LIVE_CHECKS:
-            messages.warning(request, gettext("Only the first %(n)d endpoints were tested.") % {"n": MAX_LIVE_CHECKS})
+            tested = ngettext(
+                "Only the first %(n)d endpoint was tested.",
+                "Only the first %(n)d endpoints were tested.",
+                MAX_LIVE_CHECKS,
+            )
+            messages.warning(request, tested % {"n": MAX_LIVE_CHECKS})
             ids = ids[:MAX_LIVE_CHECKS]
         results = live_status(ids, qualify=True)
         unreachable = {r.error for r in results if r.error and r.status == PresenceStatus.UNKNOWN}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -12,19 +13,41 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from voip.calls.models import PresenceStatus
+from voip.calls.presence_selectors import presence_of, registration_status
 from voip.provisioning import services
 from voip.provisioning.errors import ProvisioningError
+from voip.realtime.models import PsContact
 
-from .common import ProvisioningPermissionsMixin, new_passwords_page
+from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, show_new_passwords
 
 logger = logging.getLogger(__name__)
+STATUS_LABELS = dict(PresenceStatus.choices)
 User = get_user_model()
 
 
-class UserWithExtensionAdmin(ProvisioningPermissionsMixin, UserAdmin):
+class UserWithExtensionAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, UserAdmin):
     list_display = (*UserAdmin.list_display, "extension")
     list_select_related = ("internal_number",)
     actions = ["give_extensions"]
+    readonly_fields = (*UserAdmin.readonly_fields, "extension", "extension_status")
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # the add page: no extension yet
+            return fieldsets
+        return [*fieldsets, (_("Phone"), {"fields": ("extension", "extension_status")})]
+
+    @admin.display(description=_("registration status"))
+    def extension_status(self, user: Any) -> str:
+        internal = getattr(user, "internal_number", None)
+        if internal is None:
+            return gettext('No extension: select the user in the list and choose "Give an extension".')
+        if not internal.is_active:
+            return gettext("disabled")
+        presence = presence_of([internal.endpoint_id]).get(internal.endpoint_id)
+        contacts = PsContact.objects.filter(endpoint=internal.endpoint_id).count()
+        return str(STATUS_LABELS[registration_status(presence, contacts)])
 
     @admin.display(description=_("extension"), ordering="internal_number__number")
     def extension(self, user: User) -> str:
@@ -51,7 +74,7 @@ class UserWithExtensionAdmin(ProvisioningPermissionsMixin, UserAdmin):
                 )
             else:
                 created.append((f"{result.number} ({user.get_username()})", result.password))
-        return new_passwords_page(request, self, created) if created else None
+        return show_new_passwords(request, self, created) if created else None
 
 
 admin.site.unregister(User)

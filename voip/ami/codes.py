@@ -11,6 +11,9 @@ from __future__ import annotations
 __all__ = [
     "CALL_REJECTED",
     "DEVICE_STATES",
+    "FAILURE_BY_CAUSE",
+    "FAILURE_BY_DIAL_STATUS",
+    "FAILURE_BY_REASON",
     "IN_CALL_DEVICE_STATES",
     "NORMAL_CLEARING",
     "NORMAL_UNSPECIFIED",
@@ -46,6 +49,34 @@ NO_USER_RESPONSE = 18
 NO_ANSWER = 19
 CALL_REJECTED = 21  # SIP 603 Decline
 NORMAL_UNSPECIFIED = 31
+
+# Why a call failed, from what the outgoing channel showed (Q.850 hangup causes as Asterisk names
+# them in include/asterisk/causes.h; Dial statuses of DialEnd). Transcript 13: the busy phone's
+# channel ended with HangupRequest/Hangup "Cause: 17" (User busy, TechCause 486) and DialEnd
+# "DialStatus: BUSY", while its OriginateResponse said only "Reason: 0".
+FAILURE_BY_CAUSE: dict[int, str] = {
+    1: "unallocated_number",
+    3: "unallocated_number",
+    17: "busy",
+    18: "no_answer",
+    19: "no_answer",
+    20: "not_registered",
+    21: "rejected",
+    27: "unreachable",
+    34: "congestion",
+    38: "congestion",
+    41: "congestion",
+    42: "congestion",
+    44: "congestion",
+}
+FAILURE_BY_DIAL_STATUS: dict[str, str] = {
+    "BUSY": "busy",
+    "NOANSWER": "no_answer",
+    "CONGESTION": "congestion",
+    "CHANUNAVAIL": "unreachable",
+    "CANCEL": "cancelled",
+}
+FAILURE_BY_REASON: dict[int, str] = {1: "hangup", 3: "no_answer", 5: "busy", 8: "congestion"}
 
 # Device state: event spelling -> the spelling of listings (devstatestring in main/devicestate.c).
 DEVICE_STATES: dict[str, str] = {

@@ -43,7 +43,7 @@ REQUIRED_ACTIONS: tuple[AmiActionNeed, ...] = (
     AmiActionNeed("Filter", ("system",), _("event listener: server-side event filters")),
     AmiActionNeed("ModuleCheck", ("system",), _("--validate: required modules loaded")),
     AmiActionNeed("GetConfig", ("system", "config"), _("--validate: sorcery.conf / extconfig.conf active")),
-    AmiActionNeed("Command", ("command",), _("--validate: realtime show pgsql status")),
+    AmiActionNeed("Command", ("command",), _("--validate: realtime show pgsql status, pjsip show transports")),
 )
 
 # Least privilege covering REQUIRED_ACTIONS (tests check: covers all, and no class is superfluous).

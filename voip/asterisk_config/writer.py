@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.template import Context, Engine
+from django.utils.translation import gettext_lazy as _
 
 from voip.conf import AsteriskSettings, TelephonyNotConfigured, asterisk_settings
 from voip.realtime.router import realtime_db_alias
@@ -58,7 +59,32 @@ SORCERY_MAPPINGS: dict[str, list[tuple[str, str]]] = {
     "res_pjsip_outbound_registration": [("registration", "ps_registrations")],
 }
 
-SQLITE_DATABASE_NAME = "asterisk"  # the [section] of res_config_sqlite3.conf named in extconfig.conf
+# Asterisk's SQLite realtime driver cannot serve these tables (tried on Asterisk 22.10.1, see
+# docs/decisions.md "SQLite realtime"): res_config_sqlite3 returns NULL columns as empty strings
+# (res/res_config_sqlite3.c row_to_varlist/append_row_to_cfg) and multi-row lookups keep them
+# (main/config.c filters them only for single-row lookups), so sorcery refuses every endpoint,
+# AOR and transport it lists. The same words at every door: --write-config, --test-connection,
+# --validate.
+SQLITE_REALTIME_REFUSAL = _(
+    "The realtime database is SQLite, and Asterisk's SQLite driver (res_config_sqlite3) cannot read"
+    " these tables: it passes empty columns on as empty strings, which Asterisk refuses, so it lists"
+    " no endpoint, AOR or transport"
+)
+MOVE_TO_POSTGRESQL = _(
+    "keep the realtime tables in PostgreSQL: DATABASE_URL=postgres://… (one database for the CRM and"
+    " Asterisk) or ASTERISK_DB_NAME, ASTERISK_DB_USER, ASTERISK_DB_PASSWORD, ASTERISK_DB_HOST,"
+    " ASTERISK_DB_PORT (a separate one), then python manage.py migrate --database=asterisk"
+    " (docs/asterisk-config.md)"
+)
+
+
+def realtime_engine_refusal(alias: str | None = None) -> str | None:
+    """Why Asterisk cannot use the realtime database ``alias`` (the realtime alias), or None."""
+    engine = str(connections.settings[alias or realtime_db_alias()].get("ENGINE", ""))
+    if "sqlite3" in engine:
+        return f"{SQLITE_REALTIME_REFUSAL}; {MOVE_TO_POSTGRESQL}."
+    return None
+
 
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@+-]+$")
 _CONTEXT_RE = re.compile(r"^[A-Za-z0-9_.+-]+$")
@@ -108,10 +134,7 @@ def _database_context() -> dict[str, Any]:
     engine = db.get("ENGINE", "")
     asterisk_cfg = getattr(settings, "VOIP_ASTERISK_CONFIG", {})
     if "sqlite3" in engine:
-        name = str(db.get("NAME") or "")
-        if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
-            raise AsteriskConfigError("The realtime database is an in-memory SQLite database; Asterisk cannot open it.")
-        return {"driver": "sqlite3", "database": SQLITE_DATABASE_NAME, "dbfile": _value(Path(name).resolve(), "NAME")}
+        raise AsteriskConfigError(f"{SQLITE_REALTIME_REFUSAL}; {MOVE_TO_POSTGRESQL}.")
     if "postgresql" not in engine:
         raise AsteriskConfigError(f"No Asterisk realtime driver is generated for database engine {engine!r}.")
     override = str(asterisk_cfg.get("DB_HOST_FOR_ASTERISK") or "").strip()
@@ -271,8 +294,7 @@ def render_asterisk_config() -> dict[str, str]:
     """Filename -> text of every file to copy into /etc/asterisk."""
     context = build_context()
     engine = _engine()
-    database_file = "res_pgsql.conf" if context["db"]["driver"] == "pgsql" else "res_config_sqlite3.conf"
-    names = [database_file, "extconfig.conf", "sorcery.conf", "pjsip.conf", "manager.conf", "extensions.conf"]
+    names = ["res_pgsql.conf", "extconfig.conf", "sorcery.conf", "pjsip.conf", "manager.conf", "extensions.conf"]
     names.append("modules.conf")
     rendered: dict[str, str] = {}
     for name in names:

@@ -37,11 +37,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voip.ami.client import AMIClient
-from voip.ami.codes import ORIGINATE_REASONS, originate_outcome
-from voip.ami.errors import AMIError, AMITimeoutError
+from voip.ami.codes import (
+    FAILURE_BY_CAUSE,
+    FAILURE_BY_DIAL_STATUS,
+    FAILURE_BY_REASON,
+    ORIGINATE_REASONS,
+    originate_outcome,
+)
+from voip.ami.errors import AMIActionError, AMIError, AMITimeoutError
 from voip.ami.protocol import EventListResult, Message
 from voip.ami.session import raise_for_response
 from voip.backends import ValidationError
+from voip.callerid import name_from_ami
 from voip.conf import AsteriskSettings, ami_client
 
 __all__ = [
@@ -62,6 +69,7 @@ __all__ = [
     "ReloadResult",
     "allowed_actions",
     "build_callerid",
+    "parse_callerid",
 ]
 
 logger = logging.getLogger(__name__)
@@ -94,8 +102,14 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # (manager.c man_do_variable_value): "," splits into another variable, quotes and backslashes
 # are removed; "${"/"$[" would be expanded if the dialplan ever re-evaluates the value.
 _VARIABLE_VALUE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f,\"\\]|\$[{\[]")
-_CALLERID_NAME_STRIP = re.compile(r"[\x00-\x1f\x7f\"\\<>]")
-_CALLERID_RE = re.compile(r'\s*"?(?P<name>[^"<>]*?)"?\s*<(?P<number>[^<>]*)>\s*')
+# Refused anywhere in an explicit caller ID: every Unicode control character (C0, DEL, C1: CR/LF
+# would start a new AMI header or action), the bidirectional embedding/override/isolate controls
+# (U+202A-U+202E, U+2066-U+2069: they make a name display as something else) and the line and
+# paragraph separators.
+_CALLERID_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# Manager Originate copies CallerID into a 256-byte buffer before parsing it (main/manager.c
+# action_originate, tmp2[256]): anything longer would be cut by Asterisk.
+CALLERID_MAX_BYTES = 255
 
 
 def _require(field_name: str, value: object, pattern: re.Pattern[str], what: str) -> str:
@@ -131,31 +145,124 @@ def _positive_seconds(field_name: str, value: object, high: float = 3600) -> flo
     return float(value)
 
 
+def _strip_quoted(text: str) -> str:
+    """``ast_strip_quoted`` with ``"`` as the quote (main/utils.c): blanks, then one pair of quotes."""
+    text = text.strip(" ")
+    if text.startswith('"') and text.endswith('"'):
+        text = text[1:-1]
+    return text
+
+
+def _unescape_quoted(text: str) -> str:
+    """``ast_unescape_quoted`` (main/utils.c): a backslash keeps the next character; a last one is dropped."""
+    return re.sub(r"\\(.?)", r"\1", text, flags=re.DOTALL)
+
+
+def _escape_quoted(text: str) -> str:
+    r"""``ast_escape_quoted`` (main/utils.c) for names without control characters: ``"`` and ``\``."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _shrink_phone_number(text: str) -> str:
+    """``ast_shrink_phone_number`` (main/callerid.c): drop ``( )`` and blanks, ``-`` outside ``[]``, inner ``.``."""
+    kept: list[str] = []
+    bracketed = 0
+    for position, char in enumerate(text):
+        if char == "[":
+            bracketed += 1
+        elif char == "]":
+            bracketed -= 1
+        elif char == "-":
+            if not bracketed:
+                continue
+        elif char == ".":
+            if position != len(text) - 1:
+                continue
+        elif char in "( )":
+            continue
+        kept.append(char)
+    return "".join(kept)
+
+
+def parse_callerid(text: str) -> tuple[str | None, str | None]:
+    """``(name, number)`` exactly as Asterisk reads a caller ID string (``ast_callerid_parse``).
+
+    ``"Name" <number>``, ``Name <number>``, a bare number, or a bare name; the number is the
+    text inside the *last* ``<``, so a name may hold ``<``, ``>`` and quotes. Backslashes in the
+    name escape the next character. Manager Originate reads its ``CallerID`` header this way
+    (main/manager.c action_originate), so this is what Asterisk would make of ``text``.
+    """
+    text = text.strip(" ")
+    inner = _strip_quoted(text)
+    quotes_stripped = inner != text
+    name: str | None
+    number: str | None
+    less_than = inner.rfind("<")
+    if less_than >= 0:
+        location = inner[less_than + 1 :]
+        greater_than = location.rfind(">")
+        number = location[:greater_than] if greater_than >= 0 else location
+        name = _strip_quoted(inner[:less_than])
+    else:
+        shrunk = _shrink_phone_number(inner)
+        if not quotes_stripped and shrunk and all(char in "0123456789*#+" for char in shrunk):
+            name, number = None, shrunk
+        else:
+            name, number = _strip_quoted(inner), None
+    if name is not None:
+        name = _unescape_quoted(name)
+    return name, number
+
+
 def build_callerid(callerid: str | tuple[str, str] | None, default_number: str | None = None) -> str | None:
-    """``"Name" <number>`` with quotes, backslashes, angle brackets and control chars stripped."""
+    r"""The ``CallerID`` header for an explicit caller ID, or None when none was given.
+
+    ``callerid`` is a ``(name, number)`` pair or a string read the way Asterisk reads it
+    (:func:`parse_callerid`); a string without a number gets ``default_number``. Control
+    characters (CR, LF, NUL ...), bidirectional controls and a number that is not digits, ``*``,
+    ``#`` or a leading ``+`` raise :class:`ValidationError`; nothing is dropped silently. The name
+    is written back quoted as Asterisk's own ``ast_callerid_merge`` does (``"`` and ``\`` escaped),
+    so ``"John "JJ" Smith" <1001>`` reaches Asterisk as the name ``John "JJ" Smith``.
+    """
     if callerid is None:
         return None
     if isinstance(callerid, tuple):
         if len(callerid) != 2:
             raise ValidationError("callerid", "a (name, number) pair is expected")
         name, number = callerid
+        if not isinstance(name, str) or not isinstance(number, str):
+            raise ValidationError("callerid", "name and number must be strings")
+        given = f"{name!r}, {number!r}"
     elif isinstance(callerid, str):
-        match = _CALLERID_RE.fullmatch(callerid)
-        name, number = (match.group("name"), match.group("number")) if match else (callerid, default_number or "")
+        name, number, given = None, None, repr(callerid)
     else:
         raise ValidationError("callerid", f"{callerid!r} is not a caller ID")
-    if not isinstance(name, str) or not isinstance(number, str):
-        raise ValidationError("callerid", "name and number must be strings")
-    clean_name = _CALLERID_NAME_STRIP.sub("", name).strip()[:80]
+    if any(_CALLERID_FORBIDDEN.search(part) for part in (callerid if isinstance(callerid, tuple) else (callerid,))):
+        raise ValidationError(
+            "callerid", f"{given} contains a control character (CR, LF, NUL ...) or a bidirectional control"
+        )
+    if isinstance(callerid, str):
+        name, number = parse_callerid(callerid)
+        if number is None:
+            number = default_number
+    number = _shrink_phone_number(number or "")
     if number and not NUMBER_RE.fullmatch(number):
         raise ValidationError("callerid", f"{number!r} is not a valid caller ID number")
-    if clean_name and number:
-        return f'"{clean_name}" <{number}>'
-    if number:
-        return f"<{number}>"
-    if clean_name:
-        return f'"{clean_name}"'
-    raise ValidationError("callerid", "caller ID is empty")
+    if name is not None and not name.strip(" "):
+        name = None
+    if name is not None and number:
+        header = f'"{_escape_quoted(name)}" <{number}>'
+    elif number:
+        header = f"<{number}>"
+    elif name is not None:
+        # Without a number Asterisk would take a "<" in the name for the start of one: an empty
+        # "<>" keeps the whole name a name.
+        header = f'"{_escape_quoted(name)}"' + (" <>" if "<" in name else "")
+    else:
+        raise ValidationError("callerid", "caller ID is empty")
+    if len(header.encode("utf-8")) > CALLERID_MAX_BYTES:
+        raise ValidationError("callerid", f"{given} is longer than Asterisk's {CALLERID_MAX_BYTES} bytes")
+    return header
 
 
 def _variable_headers(variables: Mapping[str, object] | None) -> list[tuple[str, str]]:
@@ -220,6 +327,11 @@ class ConnectionTestResult(_Result):
     asterisk_version: str | None
 
 
+# How long to wait, after a failed OriginateResponse, for the Hangup of a channel that was created
+# (the busy phone's Hangup came right after the OriginateResponse, transcript 13).
+HANGUP_GRACE_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class OriginateResult(_Result):
     action_id: str
@@ -234,6 +346,11 @@ class OriginateResult(_Result):
     answered: bool | None = None
     uniqueid: str | None = None
     response: dict[str, Any] | None = None
+    # Why a waited-for call was not answered: a code (endpoint_not_found, not_registered,
+    # unreachable, busy, no_answer, rejected, congestion, unallocated_number, cancelled, hangup,
+    # unknown) and a sentence for people.
+    failure: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -508,6 +625,8 @@ class AsteriskRealtimeAPI:
         24-webapp-originate-channelid-wait-hangup-crm-refused.txt) and waits for the OriginateResponse of this ActionID.
         ``channel_id`` and ``action_id`` may be chosen by the caller, so it can record them before
         Asterisk's first event about the call (a failing Originate answers within milliseconds).
+        A call that was not answered also gets ``failure`` (a code) and ``reason`` (a sentence):
+        see :func:`_explain_failure`. An explicit ``callerid`` goes through :func:`build_callerid`.
         """
         endpoint = _require("from_endpoint", from_endpoint, ENDPOINT_RE, "endpoint id")
         number = _require("to_number", _without_separators(to_number), NUMBER_RE, "number to dial")
@@ -551,15 +670,23 @@ class AsteriskRealtimeAPI:
                 lambda message: message.event == "OriginateResponse" and message.action_id == action_id,
                 timeout=wait_seconds,
             )
-        reason = _int_or_none(event.get("Reason"))
+            reason = _int_or_none(event.get("Reason"))
+            answered = (event.get("Response") or "").lower() == "success" and reason == 4
+            failure, explanation = (
+                (None, None)
+                if answered
+                else _explain_failure(client, endpoint=endpoint, channel_id=chosen_channel_id, reason=reason)
+            )
         outcome = originate_outcome(reason)
         return dataclasses.replace(
             result,
             outcome=outcome,
             reason_code=reason,
-            answered=(event.get("Response") or "").lower() == "success" and reason == 4,
+            answered=answered,
             uniqueid=event.get("Uniqueid"),
             response=event.to_dict(),
+            failure=failure,
+            reason=explanation,
         )
 
     def hangup(self, channel: str, cause: int = 16) -> ActionResult:
@@ -572,7 +699,13 @@ class AsteriskRealtimeAPI:
     def start_recording(
         self, channel: str, filename: str, format: str = "wav", options: str | None = None
     ) -> RecordingResult:
-        """MixMonitor into ``<RECORDINGS_DIR>/<filename>.<format>``; returns the MixMonitorID."""
+        """MixMonitor into ``<filename>.<format>``; returns the MixMonitorID and the file sent.
+
+        Without ``RECORDINGS_DIR`` (the default) the name is sent relative, and MixMonitor writes
+        it into Asterisk's own monitor directory, ``<astspooldir>/monitor``, wherever Asterisk is
+        installed (apps/app_mixmonitor.c ``filename_parse``; transcript 07 shows the absolute path
+        it reports). With ``RECORDINGS_DIR`` the file is ``<RECORDINGS_DIR>/<filename>.<format>``.
+        """
         name = _require("channel", channel, CHANNEL_RE, "channel name")
         base = _require("filename", filename, FILENAME_RE, "recording file name (no directories)")
         if ".." in base:
@@ -731,9 +864,9 @@ class AsteriskRealtimeAPI:
                 linkedid=item.get("Linkedid"),
                 state=item.get("ChannelStateDesc"),
                 caller_id_num=item.get("CallerIDNum"),
-                caller_id_name=item.get("CallerIDName"),
+                caller_id_name=name_from_ami(item.get("CallerIDName")),
                 connected_line_num=item.get("ConnectedLineNum"),
-                connected_line_name=item.get("ConnectedLineName"),
+                connected_line_name=name_from_ami(item.get("ConnectedLineName")),
                 context=item.get("Context"),
                 exten=item.get("Exten"),
                 application=item.get("Application"),
@@ -807,6 +940,108 @@ def allowed_actions(list_commands_response: Message) -> dict[str, tuple[str, ...
             continue
         actions[key] = tuple(c for c in match.group(1).split(",") if c and c not in ("<none>", "all"))
     return actions
+
+
+def _channel_events(client: AMIClient, channel_id: str) -> list[Message]:
+    """The queued events of the Originate's own channel (its Uniqueid is the ChannelId we chose)."""
+
+    def ours(message: Message) -> bool:
+        return channel_id in (message.get("Uniqueid"), message.get("DestUniqueid"))
+
+    events = [message for message in client.pop_events() if ours(message)]
+    created = any(message.event == "Newchannel" for message in events)
+    if created and not any(message.event == "Hangup" for message in events):
+        with contextlib.suppress(AMITimeoutError):
+            events.append(
+                client.wait_for_event(
+                    lambda message: message.event == "Hangup" and ours(message), timeout=HANGUP_GRACE_SECONDS
+                )
+            )
+    return events
+
+
+def _failure_from_channel(events: list[Message], channel: str) -> tuple[str, str] | None:
+    dial_status = next((m.get("DialStatus") for m in events if m.event == "DialEnd" and m.get("DialStatus")), None)
+    hangup = next((m for m in reversed(events) if m.event in ("Hangup", "HangupRequest") and m.get("Cause")), None)
+    cause = _int_or_none(hangup.get("Cause")) if hangup is not None else None
+    failure = FAILURE_BY_CAUSE.get(cause or -1) or FAILURE_BY_DIAL_STATUS.get(dial_status or "")
+    if failure is None and cause is None and dial_status is None:
+        return None
+    details = []
+    if hangup is not None and hangup.get("Cause-txt"):
+        details.append(f"{hangup.get('Cause-txt')}, cause {cause}")
+    elif cause is not None:
+        details.append(f"cause {cause}")
+    tech_cause = next((m.get("TechCause") for m in events if m.get("TechCause")), None)
+    if tech_cause:
+        details.append(f"SIP {tech_cause}")
+    if dial_status:
+        details.append(f"dial status {dial_status}")
+    sentences = {
+        "busy": f"{channel} is busy",
+        "no_answer": f"{channel} rang and nobody answered",
+        "rejected": f"{channel} rejected the call",
+        "congestion": f"{channel} could not be reached: the network is congested",
+        "unreachable": f"{channel} could not be reached",
+        "not_registered": f"{channel} is not registered",
+        "unallocated_number": f"{channel} does not exist",
+        "cancelled": f"the call to {channel} was cancelled",
+    }
+    sentence = sentences.get(failure or "", f"the call to {channel} ended before it was answered")
+    return failure or "hangup", f"{sentence} ({'; '.join(details)})."
+
+
+def _failure_from_endpoint(client: AMIClient, endpoint: str) -> tuple[str, str] | None:
+    """Whether Asterisk knows the endpoint and has a contact for it (PJSIPShowEndpoints)."""
+    try:
+        listing = client.send_list_action("PJSIPShowEndpoints")
+        items = [item for item in listing.items if item.event == "EndpointList"]
+    except AMIActionError as exc:
+        # With no endpoint at all Asterisk answers an error (res_pjsip/pjsip_configuration.c).
+        if not (exc.message or "").startswith("No endpoints found"):
+            logger.info("PJSIPShowEndpoints failed while explaining a failed Originate: %s", exc)
+            return None
+        items = []
+    except AMIError as exc:
+        logger.info("PJSIPShowEndpoints failed while explaining a failed Originate: %s", exc)
+        return None
+    row = next((item for item in items if item.get("ObjectName") == endpoint), None)
+    if row is None:
+        return (
+            "endpoint_not_found",
+            f"Endpoint {endpoint} does not exist in Asterisk (PJSIPShowEndpoints does not list it).",
+        )
+    contacts = [part for part in (row.get("Contacts") or "").split(",") if part.strip()]
+    if not contacts:
+        return "not_registered", f"Endpoint {endpoint} has no registered contact: its phone is not registered."
+    if (row.get("DeviceState") or "").lower() == "unavailable":
+        return "unreachable", f"Endpoint {endpoint} is registered but its contact is unreachable."
+    return None
+
+
+def _explain_failure(client: AMIClient, *, endpoint: str, channel_id: str, reason: int | None) -> tuple[str, str]:
+    """A failure code and a sentence for a call that was not answered.
+
+    ``Reason: 0`` only means "failed": Asterisk gave it for an unregistered endpoint, a missing
+    one and a busy phone alike (transcript 13-originate-failures-noanswer-busy-sync.txt). So the
+    channel's own events come first (hangup cause, dial status); when no channel was created,
+    Asterisk is asked whether it knows the endpoint and has a contact for it.
+    """
+    channel = f"PJSIP/{endpoint}"
+    from_channel = _failure_from_channel(_channel_events(client, channel_id), channel)
+    if from_channel is not None and from_channel[0] != "hangup":
+        return from_channel
+    if reason == 3:
+        return "no_answer", f"{channel} rang and nobody answered before the timeout (Reason 3)."
+    if reason in FAILURE_BY_REASON and reason != 1:
+        failure = FAILURE_BY_REASON[reason]
+        return failure, f"{channel}: {failure.replace('_', ' ')} (Reason {reason})."
+    if from_channel is not None:
+        return from_channel
+    from_endpoint = _failure_from_endpoint(client, endpoint)
+    if from_endpoint is not None:
+        return from_endpoint
+    return "unknown", f"Asterisk reported the call to {channel} as failed without a cause (Reason {reason})."
 
 
 def _bool(field_name: str, value: object) -> bool:

@@ -23,15 +23,29 @@ from django.utils.translation import gettext as _
 
 from crm.phones import to_e164, to_national
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
+from voip.ami_reasons import connection_reason
 from voip.backends import get_backend
 from voip.callerid import clean_callerid_name
 from voip.calls.services import register_origination
-from voip.conf import TelephonyNotConfigured, calls_settings
+from voip.conf import TelephonyNotConfigured, asterisk_settings, calls_settings
 from voip.provisioning.models import InternalNumber
 
-__all__ = ["ClickToCallError", "DialTarget", "PlacedCall", "active_extension", "dial_target", "place_call"]
+__all__ = [
+    "ClickToCallError",
+    "DialTarget",
+    "PlacedCall",
+    "active_extension",
+    "dial_target",
+    "not_configured_message",
+    "place_call",
+]
 
 logger = logging.getLogger(__name__)
+
+
+def not_configured_message() -> str:
+    return _("Asterisk is not configured: set ASTERISK_AMI_SECRET, see README")
+
 
 # What a person may type in a phone number: digits, a leading +, spaces and the usual punctuation.
 _TYPED_NUMBER_RE = re.compile(r"^\+?[0-9 ()\-./]{1,40}$")
@@ -134,7 +148,9 @@ def place_call(*, user: AbstractBaseUser, number: str) -> PlacedCall:
     try:
         api = get_backend()
     except TelephonyNotConfigured:
-        raise ClickToCallError("not_configured", _("Telephony is not configured."), 503) from None
+        raise ClickToCallError("not_configured", not_configured_message(), 503) from None
+    if not asterisk_settings().secret:
+        raise ClickToCallError("not_configured", not_configured_message(), 503)
     # Both ids are chosen here and recorded before the Originate is sent: Asterisk's answer to a
     # failing Originate (an OriginateResponse carrying only the ActionID) can come within
     # milliseconds, and the listener must already know which agent it belongs to.
@@ -151,9 +167,12 @@ def place_call(*, user: AbstractBaseUser, number: str) -> PlacedCall:
         )
     except AMIConnectionError as exc:
         logger.warning("Click-to-call: AMI unreachable: %s", exc)
-        raise ClickToCallError(
-            "ami_unavailable", _("The phone system cannot be reached right now. Try again in a minute."), 503
-        ) from exc
+        message = _("Asterisk is configured but not reachable at %(host)s:%(port)s (%(reason)s).") % {
+            "host": exc.host,
+            "port": exc.port,
+            "reason": connection_reason(exc),
+        }
+        raise ClickToCallError("ami_unavailable", message, 503) from exc
     except AMIInjectionError as exc:  # dial_target() should make this impossible
         logger.error("Click-to-call: refused unsafe value: %s", exc)
         raise ClickToCallError("invalid_number", _("This is not a phone number."), 400) from exc

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone, translation
 
 from crm.phones import display
 from crm.selectors import contact_by_number
@@ -30,10 +32,21 @@ RECENT_CALLS = 5
 
 
 def caller_display(number: str) -> str:
-    """Human form of an E.164 number; extensions and anything else as Asterisk gave them."""
-    if number.startswith("+") and number[1:].isdigit():
-        return display(number)
-    return number
+    """The pages' form of a number (:func:`crm.phones.display`); extensions as Asterisk gave them."""
+    return display(number)
+
+
+def when_by_language(moment: Any) -> dict[str, str]:
+    """``{language code: date and time}`` in each language's format, as the pages show it.
+
+    Pushes are built once for whichever page the agent has open, in either language.
+    """
+    local = timezone.localtime(moment)
+    shown = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            shown[code] = formats.date_format(local, "SHORT_DATETIME_FORMAT")
+    return shown
 
 
 def create_contact_url(number: str) -> str:
@@ -70,6 +83,7 @@ def recent_calls(
     return [
         {
             "started_at": call.started_at.isoformat(),
+            "started_at_display": when_by_language(call.started_at),
             "direction": call.direction,
             "disposition": call.disposition,
             "duration": call.duration,

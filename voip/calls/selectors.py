@@ -10,13 +10,13 @@ Who sees what (also in docs/calls-ui.md):
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Q, QuerySet
 
 from voip.calls.models import CallDirection, CallDisposition, CallLog
-from voip.conf import TelephonyNotConfigured, asterisk_settings, recordings_root
+from voip.calls.recordings import recording_file_path
 
 # Unanswered outcomes of a call that rang the agent: the caller gave up (cancelled), nobody
 # answered before the timeout, or the phone was busy/rejected it.
@@ -72,42 +72,13 @@ def can_listen(user: User, call: CallLog) -> bool:
     return bool(call.recording_file) and may_listen(user, call) and recording_path(call) is not None
 
 
-def _asterisk_recordings_dir() -> PurePosixPath | None:
-    try:
-        return asterisk_settings().recordings_path
-    except TelephonyNotConfigured:
-        return None
-
-
 def recording_path(call: CallLog) -> Path | None:
     """The recording of ``call`` on this machine, or None when there is none or it is not a safe path.
 
-    ``recording_file`` is either relative to the recordings directory, or the absolute path
-    Asterisk wrote (under its RECORDINGS_DIR), which maps to RECORDINGS_ROOT by relative path.
-    Whatever it says, the result is a regular file inside RECORDINGS_ROOT after resolving
-    ``..`` and symbolic links: anything else is None.
+    See :func:`voip.calls.recordings.recording_file_path`: a regular file inside RECORDINGS_ROOT
+    (after resolving ``..`` and symbolic links), named relative to Asterisk's monitor directory.
     """
-    name = call.recording_file
-    if not name or "\x00" in name or "\\" in name:
-        return None
-    recorded = PurePosixPath(name)
-    if recorded.is_absolute():
-        asterisk_dir = _asterisk_recordings_dir()
-        if asterisk_dir is None:
-            return None
-        try:
-            relative = recorded.relative_to(asterisk_dir)
-        except ValueError:
-            return None
-    else:
-        relative = recorded
-    if not relative.parts:
-        return None
-    root = recordings_root().resolve()
-    candidate = root.joinpath(*relative.parts).resolve()
-    if candidate == root or not candidate.is_relative_to(root):
-        return None
-    return candidate if candidate.is_file() else None
+    return recording_file_path(call.recording_file)
 
 
 def missed_calls_for(user: User, *, all_agents: bool = False) -> QuerySet[CallLog]:

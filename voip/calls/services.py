@@ -23,6 +23,7 @@ from voip.calls import screen_pop
 from voip.calls.models import CallDisposition, CallLog, EndpointPresence, PendingOrigination
 from voip.calls.presence import PresenceUpdate
 from voip.calls.push import push_to_user
+from voip.calls.recordings import stored_recording_name
 from voip.calls.tracker import (
     AgentRef,
     CallEnded,
@@ -200,7 +201,7 @@ def _call_fields(update: CallUpdate, contacts: _ContactCache) -> dict[str, Any]:
         "disposition": update.disposition,
         "hangup_cause": update.hangup_cause,
         "hangup_cause_text": update.hangup_cause_text,
-        "recording_file": update.recording_file,
+        "recording_file": stored_recording_name(update.recording_file),
         "origination_id": update.origination_id,
     }
 
@@ -228,7 +229,7 @@ def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]
             # after the hangup (Cdr durations, the recording name) complete it.
             changes: dict[str, Any] = {}
             if update.recording_file and not row["recording_file"]:
-                changes["recording_file"] = update.recording_file
+                changes["recording_file"] = stored_recording_name(update.recording_file)
             if update.has_cdr and (row["duration"], row["billsec"]) != (update.duration, update.billsec):
                 changes["duration"], changes["billsec"] = update.duration, update.billsec
             if changes:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from voip.ami import codes
+from voip.callerid import name_from_ami
 from voip.calls.event_fields import as_message, channel_endpoint, clean, event_time, to_int
 
 __all__ = [
@@ -421,7 +422,7 @@ class CallTracker:
             endpoint=endpoint,
             extension=self._extension_of(endpoint),
             caller_num=clean(message.get(prefix + "CallerIDNum")),
-            caller_name=clean(message.get(prefix + "CallerIDName")),
+            caller_name=clean(name_from_ami(message.get(prefix + "CallerIDName"))),
             exten=clean(message.get(prefix + "Exten")),
             state=message.get(prefix + "ChannelStateDesc") or "",
         )
@@ -550,7 +551,7 @@ class CallTracker:
             # 24-webapp-originate-channelid-wait-hangup-crm-refused.txt).
             return []
         channel.caller_num = clean(message.get("CallerIDNum")) or channel.caller_num
-        channel.caller_name = clean(message.get("CallerIDName")) or channel.caller_name
+        channel.caller_name = clean(name_from_ami(message.get("CallerIDName"))) or channel.caller_name
         return self._snapshot(call)
 
     def _on_newstate(self, message: Any, when: dt.datetime) -> list[Output]:

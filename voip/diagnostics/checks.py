@@ -23,7 +23,12 @@ from django.utils.translation import gettext as _
 
 from voip.ami.errors import AMIActionError, AMIAuthenticationError, AMIConnectionError, AMIError, AMIPermissionDenied
 from voip.asterisk_config.privileges import REQUIRED_ACTIONS
-from voip.asterisk_config.writer import PJSIP_FAMILIES, SORCERY_MAPPINGS
+from voip.asterisk_config.writer import (
+    MOVE_TO_POSTGRESQL,
+    PJSIP_FAMILIES,
+    SORCERY_MAPPINGS,
+    SQLITE_REALTIME_REFUSAL,
+)
 from voip.backends import get_backend
 from voip.backends.asteriskbackend import AsteriskRealtimeAPI
 from voip.realtime.router import REALTIME_APP_LABEL, configured_realtime_alias, realtime_db_alias
@@ -435,6 +440,134 @@ def check_extconfig(backend: AsteriskRealtimeAPI, driver: str) -> list[CheckResu
     return [_ok(_("extconfig.conf maps the realtime families to %(d)s") % {"d": driver})]
 
 
+# "Transport:  transport-udp             udp      0      0  127.0.0.1:5060" under the header line
+# "Transport:  <TransportId........>  <Type>  <cos>  <tos>  <BindAddress...>" of `pjsip show transports`
+# (res/res_pjsip/config_transport.c); "No objects found." when there is none.
+_CLI_TRANSPORT_LINE = re.compile(r"^\s*Transport:\s+(?P<id>[^<\s]\S*)\s+(?P<type>\S+)\s+\d+\s+\d+\s+(?P<bind>\S+)\s*$")
+
+
+def loaded_transports(cli_output: str) -> dict[str, str]:
+    """Transport id -> ``type bind`` from the output of ``pjsip show transports``."""
+    found: dict[str, str] = {}
+    for line in cli_output.splitlines():
+        match = _CLI_TRANSPORT_LINE.match(line)
+        if match:
+            found[match.group("id")] = f"{match.group('type')} {match.group('bind')}"
+    return found
+
+
+def _loaded_endpoints(backend: AsteriskRealtimeAPI) -> set[str]:
+    try:
+        return {endpoint.endpoint_id for endpoint in backend.list_endpoints()}
+    except AMIActionError as exc:
+        # With no endpoint loaded Asterisk answers an error, not an empty list
+        # (res/res_pjsip/pjsip_configuration.c ami_show_endpoints; tests/diagnostics/transcripts/01-*).
+        if (exc.message or "").strip() == "No endpoints found":
+            return set()
+        raise
+
+
+def _names(items: Iterable[str]) -> str:
+    ordered = sorted(items)
+    shown = ", ".join(ordered[:MAX_LINES_PER_PROBLEM])
+    return shown + (f" … (+{len(ordered) - MAX_LINES_PER_PROBLEM})" if len(ordered) > MAX_LINES_PER_PROBLEM else "")
+
+
+def check_loaded_objects(backend: AsteriskRealtimeAPI, alias: str | None = None) -> list[CheckResult]:
+    """What Asterisk has loaded (endpoints it lists, transports it lists) against the database rows.
+
+    Rows that Asterisk cannot read are otherwise invisible: the database checks pass while
+    Asterisk lists nothing (the SQLite realtime driver, a wrong sorcery.conf, a refused column).
+    """
+    from voip.realtime.models import PsEndpoint, PsTransport
+
+    alias = alias or realtime_db_alias()
+    sqlite = connections[alias].vendor == "sqlite"
+    stored_endpoints = set(PsEndpoint.objects.using(alias).values_list("id", flat=True))
+    stored_transports = {
+        transport_id: f"{protocol or 'udp'} {bind or '-'}"
+        for transport_id, protocol, bind in PsTransport.objects.using(alias).values_list("id", "protocol", "bind")
+    }
+    not_read_hint = (
+        MOVE_TO_POSTGRESQL
+        if sqlite
+        else _(
+            "Asterisk's log names what it refused (Error parsing …); check sorcery.conf and extconfig.conf"
+            " (setup_asterisk_realtime --write-config), then restart Asterisk"
+        )
+    )
+    results: list[CheckResult] = []
+    try:
+        listed = _loaded_endpoints(backend)
+    except AMIPermissionDenied:
+        results.append(_denied(_("Endpoints loaded by Asterisk"), "system"))
+    else:
+        missing, extra = stored_endpoints - listed, listed - stored_endpoints
+        if missing:
+            results.append(
+                _error(
+                    _(
+                        "Asterisk lists %(n)d of the %(m)d endpoints in ps_endpoints (PJSIPShowEndpoints);"
+                        " not loaded: %(e)s"
+                    )
+                    % {"n": len(stored_endpoints) - len(missing), "m": len(stored_endpoints), "e": _names(missing)},
+                    not_read_hint,
+                )
+            )
+        else:
+            results.append(
+                _ok(_("Asterisk lists every endpoint in ps_endpoints (%(n)d)") % {"n": len(stored_endpoints)})
+            )
+        if extra:
+            results.append(
+                _warn(
+                    _("Asterisk lists endpoints that are not in ps_endpoints: %(e)s") % {"e": _names(extra)},
+                    _("they come from another source (pjsip.conf?); the CRM does not manage them"),
+                )
+            )
+    try:
+        transports = loaded_transports(backend.command("pjsip show transports"))
+    except AMIPermissionDenied:
+        results.append(_denied(_("Transports loaded by Asterisk"), "command"))
+    except AMIActionError as exc:
+        results.append(_error(_("pjsip show transports failed: %(m)s") % {"m": exc.message}))
+    else:
+        missing_transports = sorted(set(stored_transports) - set(transports))
+        for transport_id in missing_transports:
+            results.append(
+                _error(
+                    _(
+                        "Transport %(t)s (%(b)s) is in ps_transports but Asterisk does not list it"
+                        " (pjsip show transports)"
+                    )
+                    % {"t": transport_id, "b": stored_transports[transport_id]},
+                    not_read_hint
+                    if sqlite
+                    else _(
+                        "sorcery.conf needs transport=realtime,ps_transports; two transports on one address and"
+                        " port cannot both bind; Asterisk's log says why"
+                    ),
+                )
+            )
+        if not missing_transports:
+            results.append(
+                _ok(
+                    _("Asterisk lists every transport in ps_transports (%(t)s)")
+                    % {"t": _names(stored_transports) or "-"}
+                )
+            )
+        extra_transports = set(transports) - set(stored_transports)
+        if extra_transports:
+            results.append(
+                _warn(
+                    _("Asterisk lists transports that are not in ps_transports: %(t)s")
+                    % {"t": _names(extra_transports)},
+                    _("a static transport on the address and port of a realtime one keeps the latter from binding"),
+                )
+            )
+    return _capped(results, _("endpoint and transport lines"))
+
+
 def check_asterisk(backend: AsteriskRealtimeAPI | None = None, alias: str | None = None) -> list[CheckResult]:
     """Login, privileges, modules, Asterisk's database connection and mappings: one AMI session."""
     backend = get_backend() if backend is None else backend
@@ -461,6 +594,7 @@ def check_asterisk(backend: AsteriskRealtimeAPI | None = None, alias: str | None
                 results.append(_check_pgsql_status(backend, alias))
             results += check_sorcery(backend)
             results += check_extconfig(backend, "sqlite3" if sqlite else "pgsql")
+            results += check_loaded_objects(backend, alias)
     except AMIAuthenticationError:
         return [
             _error(
@@ -530,11 +664,19 @@ def _check_pgsql_status(backend: AsteriskRealtimeAPI, alias: str) -> CheckResult
 # -- all of it ------------------------------------------------------------------------------------
 
 
+def check_realtime_engine(alias: str | None = None) -> list[CheckResult]:
+    """An error when Asterisk could not use the realtime database's engine (SQLite), else nothing."""
+    alias = alias or realtime_db_alias()
+    if connections[alias].vendor == "sqlite":
+        return [_error(str(SQLITE_REALTIME_REFUSAL), str(MOVE_TO_POSTGRESQL))]
+    return []
+
+
 def run_validation(*, backend: AsteriskRealtimeAPI | None = None) -> list[CheckResult]:
     """Every check in order: database, schema, rows, then Asterisk over AMI."""
     alias = realtime_db_alias()
     database = check_database(alias)
-    results = [database]
+    results = [database, *check_realtime_engine(alias)]
     if database.ok:
         schema = check_schema(alias)
         results += schema

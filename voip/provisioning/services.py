@@ -73,6 +73,16 @@ class ProvisionResult:
         data["sip_uri"] = self.sip_uri
         return data
 
+    def softphone_lines(self) -> list[str]:
+        """What to type into a softphone, for the commands that print it once (first run, --install)."""
+        return [
+            "  Register a softphone (Zoiper, Linphone, MicroSIP) to it; shown only this once:",
+            f"    Server:   {self.server}",
+            f"    Port:     {self.port} ({self.transport.upper()})",
+            f"    Username: {self.username}",
+            f"    Password: {self.password}",
+        ]
+
 
 @dataclass
 class ProvisionSummary:

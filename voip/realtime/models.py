@@ -766,8 +766,8 @@ class PsEndpoint(models.Model):
 
     class Meta:
         db_table = "ps_endpoints"
-        verbose_name = _("PJSIP endpoint")
-        verbose_name_plural = _("PJSIP endpoints")
+        verbose_name = _("PJSIP Endpoint")
+        verbose_name_plural = _("PJSIP Endpoints")
         constraints = [
             models.CheckConstraint(
                 condition=Q(direct_media__in=ENUM_VALUES["ast_bool_values"]),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.phones import display
+from voip.calls.models import CallDirection, CallDisposition
 from voip.calls.selectors import calls_for_contact, can_listen, missed_calls_count
 from voip.provisioning.models import InternalNumber
 
@@ -51,7 +52,13 @@ def call_ability(request: HttpRequest | None) -> tuple[bool, str]:
 @register.inclusion_tag("voip/call_button.html", takes_context=True)
 def call_button(context: template.Context, number: str, label: str = "") -> dict[str, Any]:
     can_call, reason = call_ability(context.get("request"))
-    return {"number": number or "", "label": label, "can_call": can_call and bool(number), "reason": reason}
+    return {
+        "number": number or "",
+        "shown_number": display(number),
+        "label": label,
+        "can_call": can_call and bool(number),
+        "reason": reason,
+    }
 
 
 @register.inclusion_tag("voip/call_notice.html", takes_context=True)
@@ -72,7 +79,7 @@ def contact_call_history(context: template.Context, contact, limit: int = 50) ->
             rows.append(
                 {
                     "call": call,
-                    "number": display(number) if number.startswith("+") else number,
+                    "number": display(number),
                     "recording_url": reverse("voip:recording", args=[call.pk]) if can_listen(user, call) else "",
                 }
             )
@@ -111,15 +118,9 @@ def voip_client(context: template.Context) -> dict[str, Any]:
         "call_over": _("The call is over"),
         "network_error": _("The request did not reach the server."),
         "unknown_error": _("The call could not be placed."),
-        "directions": {"inbound": _("inbound"), "outbound": _("outbound"), "internal": _("internal")},
-        "dispositions": {
-            "in_progress": _("in progress"),
-            "answered": _("answered"),
-            "no_answer": _("no answer"),
-            "busy": _("busy"),
-            "failed": _("failed"),
-            "cancelled": _("cancelled"),
-        },
+        # The model's own labels, so a state has the same word here as on every page.
+        "directions": {value: str(label) for value, label in CallDirection.choices},
+        "dispositions": {value: str(label) for value, label in CallDisposition.choices},
     }
     return {
         "enabled": True,

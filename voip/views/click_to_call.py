@@ -3,7 +3,9 @@
 CSRF-protected, logged in, ``voip.place_calls``, rate-limited per user. Answers
 ``{"ok": true, "channel_id", "action_id", "dialled"}`` or ``{"ok": false, "error", "code"}`` with
 401/403 (not allowed), 405 (not POST), 409 (no usable extension), 400 (not a number), 429 (rate
-limit, ``Retry-After``), 502 (Asterisk refused) or 503 (Asterisk unreachable).
+limit, ``Retry-After``), 502 (Asterisk refused) or 503 (Asterisk not configured, or configured but
+unreachable). Only refusals caused by the request count against the user's rate limit: a 5xx (our
+side or Asterisk's) is given back.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from voip.calls.click_to_call import ClickToCallError, place_call
 from voip.conf import calls_settings
-from voip.ratelimit import hit
+from voip.ratelimit import hit, refund
 
 
 def _error(code: str, message: str, status: int, **headers: str) -> JsonResponse:
@@ -42,5 +44,7 @@ def click_to_call(request: HttpRequest) -> JsonResponse:
     try:
         placed = place_call(user=user, number=request.POST.get("number", ""))
     except ClickToCallError as exc:
+        if exc.status >= 500:  # our configuration or Asterisk failed, not the user
+            refund(limit)
         return _error(exc.code, exc.message, exc.status)
     return JsonResponse(placed.to_dict())

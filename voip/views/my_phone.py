@@ -1,6 +1,9 @@
 """ "My phone": every logged-in user's own extension, softphone settings, registration and password reset.
 
-The new password is put into this one response only: never into messages, the session or a log.
+Resetting asks for confirmation (``voip:my_phone_reset``), then posts, then redirects back here
+(post/redirect/get), so reloading a page never resets the password again. The new password is
+shown on the page the redirect lands on, once: it waits for it in :mod:`voip.new_passwords`, never
+in messages, the session or a log. A PBX admin without an extension can give themself one here.
 """
 
 from __future__ import annotations
@@ -13,14 +16,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from voip import new_passwords
 from voip.calls.models import EndpointPresence, PresenceStatus
 from voip.calls.presence_selectors import live_status_now, presence_of, registration_status
 from voip.provisioning import services
+from voip.provisioning.errors import ProvisioningError
 from voip.provisioning.models import InternalNumber
 from voip.ratelimit import hit
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
@@ -93,6 +98,13 @@ def pbx_admin_names() -> list[str]:
     return [u.get_full_name() or u.get_username() for u in users[:10]]
 
 
+PAGE = "my_phone"  # where new_passwords keeps this page's new password
+
+
+def can_provision(user: Any) -> bool:
+    return bool(user.is_active and user.has_perm("voip.provision_extensions"))
+
+
 def _refresh_rate() -> str:
     return getattr(settings, "VOIP_CALLS", {}).get("PHONE_REFRESH_RATE", "6/m")
 
@@ -103,17 +115,25 @@ def _refresh_rate() -> str:
 def my_phone(request: HttpRequest) -> HttpResponse:
     internal = _extension_of(request.user)
     context: dict[str, Any] = {"internal": internal}
-    if internal is None:
-        if request.method == "POST":
-            return HttpResponse(status=400)
-        context["pbx_admins"] = pbx_admin_names()
-        return render(request, "voip/my_phone.html", context)
-    new_password: str | None = None
     if request.method == "POST":
-        if request.POST.get("action") != "reset_password":
+        # The only POST here: a PBX admin giving themself an extension.
+        if internal is not None or request.POST.get("action") != "give_extension":
             return HttpResponse(status=400)
-        new_password = services.reset_password(internal)
-        logger.info("user %s reset the password of extension %s", request.user.pk, internal.endpoint_id)
+        if not can_provision(request.user):
+            return HttpResponse(status=403)
+        try:
+            result = services.provision_extension(request.user)
+        except ProvisioningError as exc:
+            context.update(pbx_admins=pbx_admin_names(), can_provision=True, error=str(exc))
+            return render(request, "voip/my_phone.html", context, status=409)
+        if result.password:
+            new_passwords.keep_for_next_page(request, rows=[(result.number, result.password)], page=PAGE)
+        return redirect("voip:my_phone")
+    if internal is None:
+        context.update(pbx_admins=pbx_admin_names(), can_provision=can_provision(request.user))
+        return render(request, "voip/my_phone.html", context)
+    shown = new_passwords.take(request, page=PAGE)
+    new_password = shown[0][1] if shown else None
     info = phone_info(internal)
     context.update(info=info, new_password=new_password)
     status_code = 200
@@ -140,3 +160,19 @@ def my_phone(request: HttpRequest) -> HttpResponse:
     if new_password:
         response["Cache-Control"] = "no-store"
     return response
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def reset_my_password(request: HttpRequest) -> HttpResponse:
+    """GET: ask for confirmation. POST: reset, then redirect to "My phone", which shows it once."""
+    internal = _extension_of(request.user)
+    if internal is None:
+        return redirect("voip:my_phone")
+    if request.method == "GET":
+        return render(request, "voip/my_phone_reset.html", {"internal": internal})
+    password = services.reset_password(internal)
+    logger.info("user %s reset the password of extension %s", request.user.pk, internal.endpoint_id)
+    new_passwords.keep_for_next_page(request, rows=[(internal.number, password)], page=PAGE)
+    return redirect("voip:my_phone")

@@ -2,9 +2,9 @@
 
 ``GET voip/recordings/<call id>/``: 404 when the call is unknown, 403 when the user may not hear
 it (agents: their own calls; ``voip.listen_all_recordings``: all), 404 when there is no file.
-The file is ``VOIP_CALLS['RECORDINGS_ROOT'] / call.recording_file`` (an absolute Asterisk path
-under RECORDINGS_DIR maps by its relative path), resolved and checked to stay inside the root
-(:func:`voip.calls.selectors.recording_path`). Single byte ranges are answered with 206 so
+The file is ``VOIP_CALLS['RECORDINGS_ROOT'] / call.recording_file`` (stored relative to Asterisk's
+monitor directory; older absolute paths map by what follows it), resolved and checked to stay
+inside the root (:func:`voip.calls.recordings.recording_file_path`). Single byte ranges are answered with 206 so
 browsers can seek.
 """
 

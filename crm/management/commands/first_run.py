@@ -3,6 +3,10 @@
 The admin's generated password is kept in ``var/admin-password`` (readable by the owner only) so
 that every start can say how to log in; changing the password in the admin makes that file stale,
 and the command then says so instead of printing a wrong password.
+
+With ``--demo`` the admin also gets an extension (the provisioning service), so calling works out
+of the box; the softphone settings are printed after the login lines, its SIP password only the
+time it is made (it is not kept anywhere readable; "My phone" resets it).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from crm.models import Company, Contact
+from voip.provisioning import services
+from voip.provisioning.errors import ProvisioningError
 from voip.roles import PBX_ADMINS
 
 DEMO_CONTACTS = [
@@ -45,6 +51,7 @@ class Command(BaseCommand):
         admin.groups.add(*Group.objects.filter(name=PBX_ADMINS))
         if demo and not Contact.objects.exists():
             self._add_demo_contacts()
+        phone = self._give_extension(admin) if demo else None
 
         stored = password_file.read_text().strip() if password_file.exists() else ""
         self.stdout.write("")
@@ -55,7 +62,23 @@ class Command(BaseCommand):
             self.stdout.write(f"  Password: {stored}   (kept in {password_file})")
         else:
             self.stdout.write(f"  Password: the one you set (reset: python manage.py changepassword {username})")
+        if phone is not None:
+            self._write_phone(phone, address)
         self.stdout.write("")
+
+    def _give_extension(self, admin: Any) -> services.ProvisionResult | None:
+        try:
+            return services.provision_extension(admin)
+        except ProvisioningError as exc:
+            self.stderr.write(f"  No extension for {admin.get_username()}: {exc}")
+            return None
+
+    def _write_phone(self, phone: services.ProvisionResult, address: str) -> None:
+        self.stdout.write(f"  Phone:    extension {phone.number}, settings on http://{address}/voip/phone/")
+        if phone.password is None:
+            return
+        for line in phone.softphone_lines():
+            self.stdout.write(line)
 
     def _add_demo_contacts(self) -> None:
         for first, last, company_name, phone, mobile in DEMO_CONTACTS:

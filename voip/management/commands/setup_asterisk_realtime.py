@@ -162,7 +162,12 @@ class Command(BaseCommand):
 
     # -- --test-connection ------------------------------------------------------------------------
     def test_connection(self, options: dict[str, Any]) -> bool:
+        from voip.asterisk_config.writer import realtime_engine_refusal
+
         db_ok = self._test_database()
+        refusal = realtime_engine_refusal()
+        if refusal is not None:  # Django reads the tables; Asterisk could not
+            db_ok = self.fail(refusal)
         ami_ok = self._test_ami()
         return db_ok and ami_ok
 
@@ -310,11 +315,8 @@ class Command(BaseCommand):
             self.warn(f"{user.get_username()} had extension {result.endpoint_id} already: it has a new password now")
         else:
             self.ok(f"Created extension {result.endpoint_id} for {user.get_username()} (password: {result.password})")
-        self.stdout.write("  Register a softphone (Zoiper, Linphone, MicroSIP) to it; shown only this once:")
-        self.stdout.write(f"    Server:   {result.server}")
-        self.stdout.write(f"    Port:     {result.port} ({result.transport.upper()})")
-        self.stdout.write(f"    Username: {result.username}")
-        self.stdout.write(f"    Password: {result.password}")
+        for line in result.softphone_lines():
+            self.stdout.write(line)
         return True
 
     # -- --create-transports ----------------------------------------------------------------------

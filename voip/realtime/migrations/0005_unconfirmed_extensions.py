@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('realtime', '0003_extra_indexes'),
+        ('realtime', '0004_endpoint_names_as_the_guide'),
     ]
 
     operations = [
