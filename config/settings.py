@@ -260,6 +260,9 @@ VOIP_ASTERISK_CONFIG = {
     "AMI_PERMIT": env.list("ASTERISK_AMI_PERMIT", default=["127.0.0.1/255.255.255.255"]),
     # How Asterisk reaches the realtime database (may differ from how Django does).
     "DB_HOST_FOR_ASTERISK": env.str("ASTERISK_DB_HOST_FOR_ASTERISK", default=""),
+    # sorcery.conf puts res_sorcery_memory_cache in front of the realtime endpoint, aor and auth
+    # wizards; the provisioning notifier then expires what each save changed (docs/provisioning.md).
+    "SORCERY_MEMORY_CACHE": env.bool("ASTERISK_SORCERY_CACHE", default=False),
 }
 
 VOIP_CALLS = {

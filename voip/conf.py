@@ -37,6 +37,7 @@ __all__ = [
     "normalise_options",
     "pbx_time_zone",
     "recordings_root",
+    "sorcery_memory_cache_enabled",
 ]
 
 logger = logging.getLogger(__name__)
@@ -218,3 +219,13 @@ def calls_settings() -> dict[str, Any]:
 def recordings_root() -> Path:
     """Where the CRM sees Asterisk's recordings (``VOIP_CALLS['RECORDINGS_ROOT']``)."""
     return Path(calls_settings().get("RECORDINGS_ROOT") or Path(settings.VAR_DIR) / "recordings")
+
+
+def sorcery_memory_cache_enabled() -> bool:
+    """Whether Asterisk's sorcery.conf caches endpoints, AORs and auths in memory
+    (``VOIP_ASTERISK_CONFIG['SORCERY_MEMORY_CACHE']``, env ``ASTERISK_SORCERY_CACHE``; off by default).
+
+    ``--write-config`` writes the cache from it and the provisioning notifier expires cached
+    objects when it is on: both must agree with what the running Asterisk loaded.
+    """
+    return bool((getattr(settings, "VOIP_ASTERISK_CONFIG", None) or {}).get("SORCERY_MEMORY_CACHE", False))

@@ -5,7 +5,7 @@ Each concern keeps its models in its own package; this module only re-exports th
 
 from voip.access import TelephonyAccess
 from voip.calls.models import CallLog, EndpointPresence, PendingOrigination
-from voip.provisioning.models import InternalNumber, PendingPjsipReload
+from voip.provisioning.models import InternalNumber, PendingAsteriskAction
 from voip.realtime.models import (
     Cdr,
     Extension,
@@ -43,8 +43,8 @@ __all__ = [
     "InternalNumber",
     "MusicOnHold",
     "MusicOnHoldEntry",
+    "PendingAsteriskAction",
     "PendingOrigination",
-    "PendingPjsipReload",
     "PsAor",
     "PsAsteriskPublication",
     "PsAuth",

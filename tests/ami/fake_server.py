@@ -276,6 +276,7 @@ class FakeAMIServer:
         self._channel_numbers = itertools.count(0x20)
         self.templates = templates()
         self.overrides: dict[tuple[str, tuple[tuple[str, str], ...]], list[bytes]] = {}
+        self.sorcery_caches: set[str] = set()
 
     # -- lifecycle --------------------------------------------------------------------
     @property
@@ -606,6 +607,26 @@ class FakeAMIServer:
         if lowered == "coreshowchannels":
             return None
         return None
+
+    # -- sorcery memory cache: NOT recorded bytes ------------------------------------------
+    # No transcript has these actions; the replies are built from the texts in Asterisk's
+    # res/res_sorcery_memory_cache.c (sorcery_memory_cache_ami_expire_object / _expire).
+    # ``server.sorcery_caches`` names the caches that exist (empty: Asterisk without the cache).
+    async def _action_sorcerymemorycacheexpireobject(self, session: FakeSession, action: Message) -> None:
+        if action.get("Cache") not in self.sorcery_caches:
+            await self._write_unrecorded(session, action, "Error", "The provided cache does not exist")
+            return
+        await self._write_unrecorded(session, action, "Success", "The provided object was expired from the cache")
+
+    async def _action_sorcerymemorycacheexpire(self, session: FakeSession, action: Message) -> None:
+        if action.get("Cache") not in self.sorcery_caches:
+            await self._write_unrecorded(session, action, "Error", "The provided cache does not exist")
+            return
+        await self._write_unrecorded(session, action, "Success", "All objects were expired from the cache")
+
+    async def _write_unrecorded(self, session: FakeSession, action: Message, response: str, text: str) -> None:
+        action_id = f"ActionID: {action.action_id}\r\n" if action.action_id else ""
+        await self._write(session, f"Response: {response}\r\n{action_id}Message: {text}\r\n\r\n".encode())
 
     # -- stateful actions ---------------------------------------------------------------
     async def _action_coreshowchannels(self, session: FakeSession, action: Message) -> None:

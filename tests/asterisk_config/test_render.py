@@ -334,3 +334,18 @@ def test_inifile_reader_rejects_garbage():
     with pytest.raises(ValueError):
         parse("key = value before section\n")
     assert parse("[t](!)\na => b ; c\n")[0].is_template
+
+
+def test_sorcery_cache_off_by_default_and_in_front_of_the_realtime_wizards_when_on(ami_settings, pg_db):
+    assert "memory_cache" not in render_asterisk_config()["sorcery.conf"]
+    ami_settings.VOIP_ASTERISK_CONFIG = {**ami_settings.VOIP_ASTERISK_CONFIG, "SORCERY_MEMORY_CACHE": True}
+    files = render_asterisk_config()
+    res_pjsip = as_dict(files["sorcery.conf"])["res_pjsip"]
+    keys = [key for key, _op, _value in res_pjsip.options]
+    for object_type, cache in writer.SORCERY_MEMORY_CACHES.items():
+        # A cache wizard must come before the realtime one (configs/samples/sorcery.conf.sample).
+        assert keys.index(f"{object_type}/cache") < keys.index(object_type)
+        assert res_pjsip.get(f"{object_type}/cache") == f"memory_cache,name={cache},expire_on_reload=yes"
+    assert writer.SORCERY_MEMORY_CACHES.keys() == {"endpoint", "aor", "auth"}
+    assert not any(key in keys for key in ("contact/cache", "transport/cache"))  # Asterisk writes contacts
+    assert "load => res_sorcery_memory_cache.so" in files["modules.conf"]

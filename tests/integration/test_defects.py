@@ -96,11 +96,14 @@ def test_quotes_in_a_callerid_name_reach_the_phone_safely(live_pbx, two_extensio
 
     api.originate_call("1000", "1001", callerid='"Ivan "the boss" Petrov" <1000>')
 
-    channels = wait_until(
-        lambda: [c for c in api.active_channels() if c.channel.startswith("PJSIP/1000-")], what="the first leg"
+    # The callee's leg is dialled from the first leg once it answers; its connected line is the first
+    # leg's caller ID: what the phone 1001 is shown (a dialled leg's own CallerID is the callee).
+    callee_leg = wait_until(
+        lambda: next((c for c in api.active_channels() if c.channel.startswith("PJSIP/1001-")), None),
+        what="the callee's leg",
     )
-    assert channels[0].caller_id_num == "1000"
-    assert channels[0].caller_id_name == 'Ivan "the boss" Petrov'
+    assert callee_leg.connected_line_num == "1000"
+    assert callee_leg.connected_line_name == 'Ivan "the boss" Petrov'
 
 
 def test_callerid_carrying_an_action_is_refused_in_every_form(live_pbx, two_extensions):

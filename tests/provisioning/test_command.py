@@ -131,6 +131,7 @@ def test_test_connection_missing_table(fake_ami, ami_at) -> None:
     assert "✓ AMI connection OK (Asterisk 22.10.1)" in out
 
 
+@pytest.mark.django_db(databases=DATABASES, transaction=True)  # AMI is told after a real commit
 def test_create_transports_lines_and_idempotency(provisioning, fake_ami, ami_at) -> None:
     provisioning(TRANSPORT_BIND="0.0.0.0:5060")
     ami_at(**fake_ami.ami_options())
@@ -145,13 +146,14 @@ def test_create_transports_lines_and_idempotency(provisioning, fake_ami, ami_at)
         "✓ Transport transport-tcp already present (tcp, bind 0.0.0.0:5060)",
     ]
     assert set(rt(PsTransport).values_list("id", flat=True)) == {"transport-udp", "transport-tcp"}
-    # A realtime transport is bound on its first lookup: each run looks them up (the fake server knows
-    # no such CLI command and answers with an error, which stops the lookups; tests/integration has the
-    # real Asterisk binding them).
+    # A realtime transport is bound on its first lookup: each run looks each one up (the fake server
+    # knows no such CLI command and answers with an error; tests/integration has the real Asterisk
+    # binding them).
     looked_up = [a.get("Command") for a in fake_ami.server.actions if a.get("Action") == "Command"]
-    assert looked_up == ["pjsip show transport transport-udp"] * 2
+    assert looked_up == ["pjsip show transport transport-udp", "pjsip show transport transport-tcp"] * 2
 
 
+@pytest.mark.django_db(databases=DATABASES, transaction=True)  # AMI is told after a real commit
 def test_create_transports_with_ami_down_says_how_to_bind_them(provisioning, ami_at, closed_port) -> None:
     provisioning(TRANSPORT_BIND="0.0.0.0:5060")
     ami_at(AMI_PORT=closed_port)
@@ -247,6 +249,7 @@ def test_progress_bar_only_on_a_terminal(make_user) -> None:
     assert "\r" not in plain
 
 
+@pytest.mark.django_db(databases=DATABASES, transaction=True)  # AMI is told after a real commit
 def test_pending_reload_warning_when_ami_down(provisioning, ami_at, closed_port) -> None:
     provisioning(QUALIFY_FREQUENCY=0)
     ami_at(AMI_HOST="127.0.0.1", AMI_PORT=closed_port, AMI_CONNECT_TIMEOUT=0.5)

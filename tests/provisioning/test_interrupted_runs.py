@@ -50,10 +50,10 @@ def test_each_committed_batch_is_in_the_passwords_file_before_the_next_starts(ma
     real_batch = services._provision_batch
     batches = iter(range(100))
 
-    def second_batch_fails(batch, conf):
+    def second_batch_fails(*args, **kwargs):
         if next(batches) == 1:
             raise DatabaseError("connection lost")  # what a dying database or a kill looks like here
-        return real_batch(batch, conf)
+        return real_batch(*args, **kwargs)
 
     monkeypatch.setattr(services, "_provision_batch", second_batch_fails)
     target = tmp_path / "passwords.csv"

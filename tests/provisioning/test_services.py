@@ -11,7 +11,7 @@ from tests.provisioning.conftest import DATABASES
 from voip.models import InternalNumber, PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
 from voip.provisioning import services
 from voip.provisioning.errors import ExtensionNotFound, NumberSpaceExhausted, NumberTaken, ProvisioningError
-from voip.provisioning.models import PendingPjsipReload
+from voip.provisioning.models import PendingAsteriskAction
 from voip.realtime.router import realtime_db_alias
 from voip.utils.asterisk_realtime import auto_provision_endpoint
 
@@ -285,6 +285,7 @@ def test_password_never_logged(make_user, caplog, provisioning) -> None:
     assert result.password not in repr(result)
 
 
+@pytest.mark.django_db(databases=DATABASES, transaction=True)  # the reload is sent after a real commit
 def test_qualify_zero_asks_for_reload_and_keeps_it_pending_when_ami_is_down(
     make_user, provisioning, ami_at, closed_port, fake_ami
 ) -> None:
@@ -293,12 +294,14 @@ def test_qualify_zero_asks_for_reload_and_keeps_it_pending_when_ami_is_down(
     result = services.provision_extension(make_user())
     assert rt(PsAor).get(id=result.endpoint_id).qualify_frequency == 0
     assert result.pjsip_reload_pending is True
-    assert PendingPjsipReload.objects.count() == 1
+    assert list(PendingAsteriskAction.objects.values_list("action", "headers")) == [
+        ("Reload", [["Module", "res_pjsip.so"]])
+    ]
     # AMI back: the next provisioning retries the reload and clears it.
     ami_at(**fake_ami.ami_options())
     again = services.create_test_endpoint()
     assert again.pjsip_reload_pending is False
-    assert not PendingPjsipReload.objects.exists()
+    assert not PendingAsteriskAction.objects.exists()
     assert "Reload" in fake_ami.server.action_names()
 
 

@@ -33,6 +33,10 @@ REQUIRED_ACTIONS: tuple[AmiActionNeed, ...] = (
     AmiActionNeed("QueuePause", ("agent",), _("pause a queue member")),
     AmiActionNeed("QueueStatus", (), _("queue state")),
     AmiActionNeed("Reload", ("system", "config"), _("Reload res_pjsip.so (admin action)")),
+    AmiActionNeed(
+        "SorceryMemoryCacheExpireObject", ("system",), _("live on save: expire a changed object (memory cache)")
+    ),
+    AmiActionNeed("SorceryMemoryCacheExpire", ("system",), _("live on save: expire a whole cache (big batches)")),
     AmiActionNeed("PJSIPShowEndpoint", ("system",), _("endpoint status (admin, My phone)")),
     AmiActionNeed("PJSIPShowEndpoints", ("system",), _("list endpoints")),
     AmiActionNeed("PJSIPShowContacts", ("system",), _("list registrations")),

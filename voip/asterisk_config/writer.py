@@ -21,7 +21,7 @@ from django.db import connections
 from django.template import Context, Engine
 from django.utils.translation import gettext_lazy as _
 
-from voip.conf import AsteriskSettings, TelephonyNotConfigured, asterisk_settings
+from voip.conf import AsteriskSettings, TelephonyNotConfigured, asterisk_settings, sorcery_memory_cache_enabled
 from voip.realtime.router import realtime_db_alias
 
 from .privileges import MANAGER_EVENT_FILTERS, READ_CLASSES, WRITE_CLASSES
@@ -58,6 +58,20 @@ SORCERY_MAPPINGS: dict[str, list[tuple[str, str]]] = {
     "res_pjsip_endpoint_identifier_ip": [("identify", "ps_endpoint_id_ips")],
     "res_pjsip_outbound_registration": [("registration", "ps_registrations")],
 }
+
+# With ASTERISK_SORCERY_CACHE: the memory cache put in front of these realtime wizards, by object
+# type -> cache name (what SorceryMemoryCacheExpire* names as Cache). Options, from
+# res/res_sorcery_memory_cache.c (sorcery_memory_cache_open): no maximum_objects and no lifetime,
+# so nothing expires by time and the notifier's expiry is what keeps the cache exact;
+# expire_on_reload=yes, so "Reload res_pjsip.so" also empties it. Not full_backend_cache: with it
+# Asterisk refuses SorceryMemoryCacheExpireObject. Contacts, transports and the rest stay uncached
+# (Asterisk writes ps_contacts itself).
+SORCERY_MEMORY_CACHES: dict[str, str] = {
+    "endpoint": "crm_endpoint",
+    "aor": "crm_aor",
+    "auth": "crm_auth",
+}
+SORCERY_MEMORY_CACHE_OPTIONS = "expire_on_reload=yes"
 
 # Asterisk's SQLite realtime driver cannot serve these tables (tried on Asterisk 22.10.1, see
 # docs/decisions.md "SQLite realtime"): res_config_sqlite3 returns NULL columns as empty strings
@@ -265,6 +279,14 @@ def build_context() -> dict[str, Any]:
         "pjsip_families": PJSIP_FAMILIES,
         "other_families": OTHER_FAMILIES,
         "sorcery": SORCERY_MAPPINGS,
+        "sorcery_caches": (
+            {
+                object_type: f"memory_cache,name={name},{SORCERY_MEMORY_CACHE_OPTIONS}"
+                for object_type, name in SORCERY_MEMORY_CACHES.items()
+            }
+            if sorcery_memory_cache_enabled()
+            else {}
+        ),
         "ami": {
             "port": ami.port,
             "bindaddr": _value(asterisk_cfg.get("AMI_BIND_ADDRESS") or "127.0.0.1", "ASTERISK_AMI_BIND_ADDRESS"),

@@ -93,6 +93,7 @@ VARIABLE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 CHANNEL_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ACCOUNT_CODE_RE = re.compile(r"[A-Za-z0-9_.-]{1,80}")
 MIXMONITOR_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+SORCERY_CACHE_RE = re.compile(r"[A-Za-z0-9_./-]{1,64}")
 # MixMonitor flags without file/command arguments: r()/t() would write elsewhere, m() to
 # voicemail, and X()/the command argument would run a shell command.
 MIXMONITOR_OPTIONS_RE = re.compile(r"(?:[abpPS]|[vVW]\(-?[0-4]\)|B\([0-9]{1,4}\)|i\([A-Za-z_][A-Za-z0-9_]{0,79}\))*")
@@ -811,6 +812,28 @@ class AsteriskRealtimeAPI:
         return ModuleCheckResult(
             module=name, loaded=not response.is_error, version=response.get("Version") or None, message=text
         )
+
+    # -- sorcery memory cache -------------------------------------------------------------
+    def expire_sorcery_cache(self, cache: str, object_id: str | None = None) -> ActionResult:
+        """Drop one object (``SorceryMemoryCacheExpireObject``) or every object
+        (``SorceryMemoryCacheExpire``) from a sorcery memory cache; the next lookup reads the database.
+
+        An object that was not cached is not an error (nothing there is stale): Asterisk answers
+        "could not be expired" for it (res/res_sorcery_memory_cache.c, remove_from_cache finds
+        nothing). A cache that does not exist, or one with full backend caching, raises
+        :class:`~voip.ami.errors.AMIActionError`.
+        """
+        name = _require("cache", cache, SORCERY_CACHE_RE, "sorcery memory cache name")
+        if object_id is None:
+            return self._simple("SorceryMemoryCacheExpire", [("Cache", name)])
+        identifier = _require("object_id", object_id, ENDPOINT_RE, "object id")
+        action = "SorceryMemoryCacheExpireObject"
+        with self._client() as client:
+            response = client.send_action(action, [("Cache", name), ("Object", identifier)], raise_on_error=False)
+        text = (response.message or "").strip()
+        if response.is_error and not text.startswith("The provided object could not be expired"):
+            raise_for_response(action, response)
+        return ActionResult(action=action, message=text or None, action_id=response.action_id)
 
     # -- PJSIP ----------------------------------------------------------------------------
     def get_endpoint_status(self, endpoint_id: str) -> EndpointStatus:

@@ -30,24 +30,25 @@ class InternalNumber(models.Model):
         return f"{self.number} ({self.user})"
 
 
-class PendingPjsipReload(models.Model):
-    """A ``Reload res_pjsip.so`` that provisioning asked for while AMI was unreachable.
+class PendingAsteriskAction(models.Model):
+    """An AMI action the notifier (:mod:`voip.provisioning.notifier`) could not send: AMI was down.
 
-    Needed when an endpoint is created after Asterisk started and its AOR does not qualify
-    (``qualify_frequency=0``): Asterisk keeps it UNAVAILABLE for queues and BLF until that reload.
-    Rows are retried (and deleted on success) by every later provisioning run and by
-    ``setup_asterisk_realtime --reload-pjsip``.
+    One row per action (``Reload`` of ``res_pjsip.so``, a ``SorceryMemoryCacheExpireObject``,
+    a transport lookup, ...), with the change that needed it. Sent (and deleted) by the next
+    notification and by ``setup_asterisk_realtime --reload-pjsip``; listed read-only in the admin.
     """
 
+    action = models.CharField(_("AMI action"), max_length=64)
+    headers = models.JSONField(_("headers"), default=list, blank=True)  # [[name, value], ...]
     reason = models.CharField(_("reason"), max_length=255)
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=1)
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
 
     class Meta:
-        verbose_name = _("pending PJSIP reload")
-        verbose_name_plural = _("pending PJSIP reloads")
-        ordering = ["requested_at"]
+        verbose_name = _("pending Asterisk action")
+        verbose_name_plural = _("pending Asterisk actions")
+        ordering = ["requested_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.reason}"
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.action} ({self.reason})"

@@ -31,8 +31,8 @@ from voip.provisioning.bulk import insert_rows
 from voip.provisioning.conf import ProvisioningSettings, provisioning_settings
 from voip.provisioning.errors import ExtensionNotFound, NumberTaken, ProvisioningError
 from voip.provisioning.models import InternalNumber
+from voip.provisioning.notifier import Change, Delivery, ObjectType, batched, notify
 from voip.provisioning.passwords import generate_password
-from voip.provisioning.pbx import load_transports, request_pjsip_reload, retry_pending_pjsip_reload
 from voip.provisioning.rows import aor_row, auth_row, endpoint_context, endpoint_row, format_callerid
 from voip.realtime.escaping import encode_realtime_value
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport, UnconfirmedExtension
@@ -150,13 +150,28 @@ def _result(
     )
 
 
-def _insert_realtime_rows(using: str, rows: Sequence[tuple[dict, dict, dict]]) -> None:
-    """ps_endpoints, ps_auths, ps_aors rows in bulk (see voip.provisioning.bulk for why not bulk_create)."""
+def _insert_realtime_rows(using: str, rows: Sequence[tuple[dict, dict, dict]]) -> Delivery:
+    """ps_endpoints, ps_auths, ps_aors rows in bulk (see voip.provisioning.bulk for why not bulk_create).
+
+    Returns the delivery of the AORs' notification (the one that may need a res_pjsip reload).
+    """
     if not rows:
-        return
+        return notify(ObjectType.AOR, [], change=Change.CREATED, using=using)
     insert_rows(using, PsEndpoint, [r[0] for r in rows])
     insert_rows(using, PsAuth, [r[1] for r in rows])
     insert_rows(using, PsAor, [r[2] for r in rows])
+    notify(ObjectType.ENDPOINT, [r[0]["id"] for r in rows], change=Change.CREATED, using=using)
+    notify(ObjectType.AUTH, [r[1]["id"] for r in rows], change=Change.CREATED, using=using)
+    delivery = notify(
+        ObjectType.AOR,
+        [r[2]["id"] for r in rows if int(r[2].get("qualify_frequency") or 0) > 0],
+        change=Change.CREATED,
+        using=using,
+    )
+    unqualified = [r[2]["id"] for r in rows if not int(r[2].get("qualify_frequency") or 0) > 0]
+    if unqualified:
+        delivery = notify(ObjectType.AOR, unqualified, change=Change.CREATED, qualifies=False, using=using)
+    return delivery
 
 
 def _contacts_of(endpoint_ids: Sequence[str]) -> Q:
@@ -173,6 +188,8 @@ def _delete_realtime_rows(using: str, endpoint_ids: Sequence[str]) -> None:
     PsAor.objects.using(using).filter(id__in=ids).delete()
     PsAuth.objects.using(using).filter(id__in=ids).delete()
     PsEndpoint.objects.using(using).filter(id__in=ids).delete()
+    for object_type in (ObjectType.ENDPOINT, ObjectType.AUTH, ObjectType.AOR):
+        notify(object_type, ids, change=Change.DELETED, using=using)
 
 
 def _build_rows(endpoint_id: str, name: str, password: str, conf: ProvisioningSettings, *, enabled: bool = True):
@@ -211,14 +228,6 @@ def _two_database_write(write: Callable[[str], T], compensate: Callable[[str, T]
 
 
 _NOTHING = object()
-
-
-def _after_create(conf: ProvisioningSettings, reason: str) -> bool:
-    """Reload res_pjsip when new AORs do not qualify; returns True when that reload is pending."""
-    if conf.qualify_frequency > 0:
-        retry_pending_pjsip_reload()
-        return False
-    return not request_pjsip_reload(reason)
 
 
 def _resolve(target: Any) -> tuple[str, InternalNumber | None]:
@@ -262,6 +271,8 @@ def provision_extension(
             raise ProvisioningError(f"user {user.get_username()} already has extension {existing.number}")
         return _existing_extension(user, existing, conf, name, reset=reset_password)
 
+    deliveries: list[Delivery] = []
+
     def write(using: str) -> tuple[InternalNumber, str]:
         used = numbering.used_numbers(using)
         if wanted is not None:
@@ -270,7 +281,8 @@ def provision_extension(
         else:
             endpoint_id = numbering.allocate(used, 1, *conf.user_extension_range)[0]
         password = generate_password(conf.password_length)
-        _insert_realtime_rows(using, [_build_rows(endpoint_id, name, password, conf, enabled=user.is_active)])
+        rows = [_build_rows(endpoint_id, name, password, conf, enabled=user.is_active)]
+        deliveries.append(_insert_realtime_rows(using, rows))
         internal = InternalNumber.objects.using("default").create(
             user=user, number=endpoint_id, endpoint_id=endpoint_id, is_active=user.is_active
         )
@@ -288,7 +300,7 @@ def provision_extension(
             raise
         return _existing_extension(user, existing, conf, name, reset=reset_password)
     logger.info("provisioned extension %s for user %s", internal.endpoint_id, user.get_username())
-    pending = _after_create(conf, f"extension {internal.endpoint_id} created")
+    pending = deliveries[-1].pending
     return _result(
         internal, internal.endpoint_id, conf, password=password, created=True, user_id=user.pk, reload_pending=pending
     )
@@ -305,11 +317,11 @@ def _existing_extension(
     password = generate_password(conf.password_length)
     with transaction.atomic(using=using):
         _delete_realtime_rows(using, [existing.endpoint_id])
-        _insert_realtime_rows(
+        delivery = _insert_realtime_rows(
             using, [_build_rows(existing.endpoint_id, name, password, conf, enabled=existing.is_active)]
         )
     logger.info("rebuilt realtime rows of extension %s for user %s", existing.endpoint_id, user.get_username())
-    pending = _after_create(conf, f"extension {existing.endpoint_id} rebuilt")
+    pending = delivery.pending
     return _result(
         existing, existing.endpoint_id, conf, password=password, created=False, user_id=user.pk, reload_pending=pending
     )
@@ -331,6 +343,8 @@ def create_test_endpoints(
     if wanted is not None and count != 1:
         raise ProvisioningError("a fixed number makes sense for one endpoint only")
 
+    deliveries: list[Delivery] = []
+
     def write(using: str) -> list[tuple[str, str]]:
         used = numbering.used_numbers(using)
         if wanted is not None:
@@ -339,7 +353,9 @@ def create_test_endpoints(
         else:
             numbers = numbering.allocate(used, count, conf.test_extension_start)
         made = [(endpoint_id, generate_password(conf.password_length)) for endpoint_id in numbers]
-        _insert_realtime_rows(using, [_build_rows(eid, name, password, conf) for eid, password in made])
+        deliveries.append(
+            _insert_realtime_rows(using, [_build_rows(eid, name, password, conf) for eid, password in made])
+        )
         return made
 
     def compensate(using: str, made: list[tuple[str, str]]) -> None:
@@ -347,7 +363,7 @@ def create_test_endpoints(
 
     made = _two_database_write(write, compensate)
     logger.info("created %d test endpoint(s): %s", len(made), ", ".join(eid for eid, _ in made))
-    pending = _after_create(conf, f"{len(made)} test endpoint(s) created")
+    pending = deliveries[-1].pending
     protocol = _transport_protocol(conf.endpoint_transport, realtime_db_alias())
     return [
         _result(
@@ -387,6 +403,7 @@ def update_extension(
     if changes:
         with transaction.atomic(using=using):
             PsEndpoint.objects.using(using).filter(id=endpoint_id).update(**changes)
+            notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
         logger.info("updated extension %s (%s)", endpoint_id, ", ".join(sorted(changes)))
     return endpoint_id
 
@@ -407,6 +424,8 @@ def disable_extension(target: Any) -> str:
         PsAor.objects.using(using).filter(id=endpoint_id).update(max_contacts=0)
         PsEndpoint.objects.using(using).filter(id=endpoint_id).update(context=endpoint_context(conf, enabled=False))
         PsContact.objects.using(using).filter(_contacts_of([endpoint_id])).delete()
+        notify(ObjectType.AOR, [endpoint_id], change=Change.UPDATED, using=using)
+        notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
         if internal is not None and internal.is_active:
             internal.is_active = False
             internal.save(update_fields=["is_active", "updated_at"])
@@ -427,9 +446,14 @@ def enable_extension(target: Any) -> str:
             .filter(id=endpoint_id)
             .update(max_contacts=conf.max_contacts, remove_existing="yes" if conf.max_contacts == 1 else "no")
         )
-        if not updated:
+        if updated:
+            notify(ObjectType.AOR, [endpoint_id], change=Change.UPDATED, using=using)
+        else:
             PsAor.objects.using(using).create(**aor_row(endpoint_id, conf))
+            qualifies = conf.qualify_frequency > 0
+            notify(ObjectType.AOR, [endpoint_id], change=Change.CREATED, qualifies=qualifies, using=using)
         PsEndpoint.objects.using(using).filter(id=endpoint_id).update(context=endpoint_context(conf))
+        notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
         if internal is not None and not internal.is_active:
             internal.is_active = True
             internal.save(update_fields=["is_active", "updated_at"])
@@ -459,9 +483,13 @@ def reset_password(target: Any) -> str:
             .filter(id=endpoint_id)
             .update(**{key: value for key, value in row.items() if key != "id"})
         )
-        if not updated:
+        if updated:
+            notify(ObjectType.AUTH, [endpoint_id], change=Change.UPDATED, using=using)
+        else:
             PsAuth.objects.using(using).create(**row)
             PsEndpoint.objects.using(using).filter(id=endpoint_id).update(auth=endpoint_id)
+            notify(ObjectType.AUTH, [endpoint_id], change=Change.CREATED, using=using)
+            notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
     logger.info("new password set for extension %s", endpoint_id)
     return password
 
@@ -515,10 +543,16 @@ def create_transports() -> list[TransportResult]:
                 continue
             PsTransport.objects.using(using).create(id=transport_id, protocol=protocol, bind=conf.transport_bind)
             results.append(TransportResult(transport_id, protocol, conf.transport_bind, True))
-    created = [r.id for r in results if r.created]
-    if created:
-        logger.info("created transports: %s", ", ".join(created))
-    not_loaded = load_transports([r.id for r in results])
+        created = notify(ObjectType.TRANSPORT, [r.id for r in results if r.created], change=Change.CREATED, using=using)
+        # A row that is already there may never have been looked up (nothing bound yet): counted as
+        # an update, which looks it up again.
+        kept = notify(
+            ObjectType.TRANSPORT, [r.id for r in results if not r.created], change=Change.UPDATED, using=using
+        )
+    if any(r.created for r in results):
+        logger.info("created transports: %s", ", ".join(r.id for r in results if r.created))
+    outcomes = [d.outcome for d in (created, kept) if d.pending and d.outcome is not None]
+    not_loaded = next((o.error for o in outcomes if o.error), "")
     return [replace(r, not_loaded=not_loaded) for r in results]
 
 
@@ -560,51 +594,53 @@ def provision_users(
         progress(done, total)
     protocol = _transport_protocol(conf.endpoint_transport, realtime_db_alias())
     exhausted: str | None = None
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start : start + batch_size]
-        made: list[tuple[Any, str, str | None]] = []
-        if exhausted is None:
-            try:
-                made = _provision_batch(batch, conf)
-                if len(made) < len(batch):  # the range ran out part-way through this batch
-                    low, high = conf.user_extension_range
-                    exhausted = f"no free extension left in {low}-{high}"
-            except numbering.NumberSpaceExhausted as exc:
-                exhausted = str(exc)
-            except (IntegrityError, NumberTaken) as exc:
-                # Someone provisioned some of these users meanwhile: fall back to one at a time.
-                logger.info("batch conflict (%s), provisioning this batch one by one", exc.__class__.__name__)
-                made = _provision_one_by_one(batch, summary)
-        if exhausted is not None:
-            got = {id(user) for user, _n, _p in made}
-            summary.failed.extend((user.get_username(), exhausted) for user in batch if id(user) not in got)
-        batch_results: list[ProvisionResult] = []
-        for user, endpoint_id, password in made:
-            batch_results.append(
-                ProvisionResult(
-                    endpoint_id=endpoint_id,
-                    number=endpoint_id,
-                    created=True,
-                    username=endpoint_id,
-                    server=conf.sip_server,
-                    port=conf.sip_port,
-                    transport=protocol,
-                    password=password,
-                    user_id=user.pk,
+    deliveries: list[Delivery] = []
+    with batched():  # one notification for every batch: O(1) AMI actions for 10,000 users
+        for start in range(0, len(todo), batch_size):
+            batch = todo[start : start + batch_size]
+            made: list[tuple[Any, str, str | None]] = []
+            if exhausted is None:
+                try:
+                    made = _provision_batch(batch, conf, deliveries)
+                    if len(made) < len(batch):  # the range ran out part-way through this batch
+                        low, high = conf.user_extension_range
+                        exhausted = f"no free extension left in {low}-{high}"
+                except numbering.NumberSpaceExhausted as exc:
+                    exhausted = str(exc)
+                except (IntegrityError, NumberTaken) as exc:
+                    # Someone provisioned some of these users meanwhile: fall back to one at a time.
+                    logger.info("batch conflict (%s), provisioning this batch one by one", exc.__class__.__name__)
+                    made = _provision_one_by_one(batch, summary)
+            if exhausted is not None:
+                got = {id(user) for user, _n, _p in made}
+                summary.failed.extend((user.get_username(), exhausted) for user in batch if id(user) not in got)
+            batch_results: list[ProvisionResult] = []
+            for user, endpoint_id, password in made:
+                batch_results.append(
+                    ProvisionResult(
+                        endpoint_id=endpoint_id,
+                        number=endpoint_id,
+                        created=True,
+                        username=endpoint_id,
+                        server=conf.sip_server,
+                        port=conf.sip_port,
+                        transport=protocol,
+                        password=password,
+                        user_id=user.pk,
+                    )
                 )
-            )
-        summary.created.extend(batch_results)
-        if on_batch and batch_results:
-            on_batch(batch_results)
-        done += len(batch)
-        if progress:
-            progress(done, total)
+            summary.created.extend(batch_results)
+            if on_batch and batch_results:
+                on_batch(batch_results)
+            done += len(batch)
+            if progress:
+                progress(done, total)
     if exhausted is not None:
         logger.warning("provisioning stopped: %s", exhausted)
     if summary.created:
         low, high = conf.user_extension_range
         logger.info("provisioned %d extension(s) in %d-%d", len(summary.created), low, high)
-        summary.pjsip_reload_pending = _after_create(conf, f"{len(summary.created)} user extension(s) created")
+        summary.pjsip_reload_pending = any(delivery.pending for delivery in deliveries)
     return summary
 
 
@@ -623,13 +659,15 @@ def _provision_one_by_one(batch: Sequence[Any], summary: ProvisionSummary) -> li
     return made
 
 
-def _provision_batch(batch: Sequence[AbstractBaseUser], conf: ProvisioningSettings) -> list[tuple[Any, str, str]]:
+def _provision_batch(
+    batch: Sequence[AbstractBaseUser], conf: ProvisioningSettings, deliveries: list[Delivery]
+) -> list[tuple[Any, str, str]]:
     def write(using: str) -> list[tuple[Any, str, str]]:
         used = numbering.used_numbers(using)
         numbers = numbering.allocate(used, len(batch), *conf.user_extension_range, partial=True)
         pairs = zip(batch, numbers, strict=False)  # fewer numbers than users when the range runs out
         made = [(user, number, generate_password(conf.password_length)) for user, number in pairs]
-        _insert_realtime_rows(using, [_build_rows(n, display_name(u), p, conf) for u, n, p in made])
+        deliveries.append(_insert_realtime_rows(using, [_build_rows(n, display_name(u), p, conf) for u, n, p in made]))
         now = timezone.now()
         if separate:
             journal = [{"endpoint_id": n, "user_id": u.pk, "created_at": now} for u, n, _p in made]

@@ -18,9 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connections
 
 from voip.backends import get_backend
-from voip.provisioning import services
+from voip.provisioning import notifier, services
 from voip.provisioning.errors import ProvisioningError
-from voip.provisioning.pbx import pending_pjsip_reload, retry_pending_pjsip_reload
 from voip.realtime.models import PsEndpoint
 from voip.realtime.router import configured_realtime_alias, realtime_db_alias
 
@@ -415,17 +414,17 @@ class Command(BaseCommand):
 
     # -- --reload-pjsip ---------------------------------------------------------------------------
     def reload_pjsip(self, options: dict[str, Any]) -> bool:
-        from voip.provisioning.pbx import request_pjsip_reload
-
-        if pending_pjsip_reload() is not None:
-            done, error = retry_pending_pjsip_reload()
-        else:
-            done = request_pjsip_reload("requested with --reload-pjsip")
-            error = "" if done else "AMI unreachable"
-        if done:
+        # Whatever else is pending (cache expiries, transport lookups) goes first, on the same connection.
+        outcome = notifier.request_pjsip_reload("requested with --reload-pjsip")
+        if notifier.AmiAction("Reload", (("Module", notifier.PJSIP_MODULE),)) in outcome.sent:
             self.ok("PJSIP reloaded (res_pjsip.so)")
             return True
-        return self.fail(f"PJSIP reload failed: {error}; it stays pending and is retried on the next provisioning")
+        if not outcome.queued:
+            return self.fail("PJSIP reload failed: Asterisk refused it (see the log)")
+        return self.fail(
+            f"PJSIP reload failed: {outcome.error or 'AMI unreachable'}; it stays pending and is retried on the next"
+            " provisioning"
+        )
 
     def _report_reload(self, pending: bool) -> None:
         if pending:
