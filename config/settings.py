@@ -7,11 +7,13 @@ in ``var/``, and without ``ASTERISK_DB_*`` Asterisk's realtime tables live in th
 
 from __future__ import annotations
 
-import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+
+from config.secret_key import persistent_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -21,19 +23,38 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
-def _persistent_secret_key() -> str:
-    """A development key generated once and kept in ``var/``: never a key committed to git."""
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _persistent_secret_key()
+# Default: a development key generated once into var/secret_key (never a key committed to git).
+SECRET_KEY = env.str("SECRET_KEY", default="") or persistent_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS (production behind TLS; `manage.py check --deploy` passes with these set) -------------
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``HTTP_X_FORWARDED_PROTO,https``: the header a TLS-terminating proxy sets, and its value."""
+    if not value.strip():
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) != 2 or not all(parts) or not parts[0].startswith("HTTP_"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER={value!r}: expected '<HTTP_HEADER_NAME>,<value>',"
+            " e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    return parts[0], parts[1]
+
+
+# Only behind a proxy that always sets (or strips) this header: otherwise clients could claim HTTPS.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env.str("SECURE_PROXY_SSL_HEADER", default=""))
 
 INSTALLED_APPS = [
     "daphne",  # `runserver` serves ASGI, so WebSockets (screen pop) work on the embedded default
@@ -45,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "channels",
+    "axes",
     "crm",
     "voip",
     "voip.realtime",
@@ -62,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,6 +141,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (CRM login page and admin login alike): after AXES_FAILURE_LIMIT failures for one
+# username from one address, that pair is refused, even with the right password, for the cool-off.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "crm:contact_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -137,8 +172,14 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
-# --- Channels (screen pop) --------------------------------------------------------------------
+# --- Cache (rate limits, login throttling) and Channels (screen pop) ----------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    # One cache for every process, so a rate limit counts all of a user's requests wherever served.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Embedded default: one server process, whose memory suffices.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
     # One cache for every process: click-to-call's rate limit and new passwords shown after a redirect.
@@ -231,6 +272,8 @@ VOIP_CALLS = {
     "DIAL_FORMAT": env.str("VOIP_DIAL_FORMAT", default="e164"),
     "DIAL_PREFIX": env.str("VOIP_DIAL_PREFIX", default=""),
     "CLICK_TO_CALL_RATE": env.str("VOIP_CLICK_TO_CALL_RATE", default="10/m"),
+    # "My phone" asks Asterisk live (one AMI login) on ?refresh=1: at most this often per user.
+    "PHONE_REFRESH_RATE": env.str("VOIP_PHONE_REFRESH_RATE", default="6/m"),
     # Run the AMI event listener inside `runserver` (the embedded default) once an Asterisk is configured.
     "EMBEDDED_LISTENER": env.bool("VOIP_EMBEDDED_LISTENER", default=bool(ASTERISK_AMI["AMI_SECRET"])),
     # Events the listener holds in memory while the database is slow or down; at this many it
@@ -267,5 +310,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # django-axes logs every login at INFO; lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -19,6 +19,14 @@ import tempfile
 _started_server = None
 
 
+def _stop_and_remove(server: object, pgdata_parent: str) -> None:
+    """Stop the embedded server, then delete its directory."""
+    try:
+        server.cleanup()  # type: ignore[attr-defined]
+    finally:
+        shutil.rmtree(pgdata_parent, ignore_errors=True)
+
+
 def embedded_postgres_dsn(database: str) -> str:
     global _started_server
     if _started_server is None:
@@ -30,7 +38,9 @@ def embedded_postgres_dsn(database: str) -> str:
         pgdata_parent = tempfile.mkdtemp(prefix="crm-test-pg-")
         os.chmod(pgdata_parent, 0o755)  # noqa: S103  as root, the server runs as a system user that must reach it
         _started_server = embedded_postgres.get_server(os.path.join(pgdata_parent, "data"), cleanup_mode="delete")
-        atexit.register(shutil.rmtree, pgdata_parent, ignore_errors=True)
+        # One exit handler, in this order: the server's own handler finds its process list in the
+        # data directory, so removing the directory first would leave the server running.
+        atexit.register(_stop_and_remove, _started_server, pgdata_parent)
     socket_dir = _started_server.get_postmaster_info().socket_dir
     return f"postgres://postgres@/{database}?host={socket_dir}"
 

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from .models import Company, Contact
 from .phones import to_e164
 
 
-def contact_by_number(number: str | None) -> Contact | None:
-    """The contact whose phone or mobile is ``number`` (any format), through the E.164 indexes."""
+def contact_by_number(number: str | None, *, visible_to: AbstractBaseUser | None = None) -> Contact | None:
+    """The contact whose phone or mobile is ``number`` (any format), through the E.164 indexes.
+
+    With ``visible_to``, only among the contacts that user may open (the screen pop's rule).
+    """
     e164 = number if number and number.startswith("+") and number[1:].isdigit() else to_e164(number)
     if not e164:
         return None
-    return (
-        Contact.objects.select_related("company")
-        .filter(Q(phone_e164=e164) | Q(mobile_e164=e164))
-        .order_by("pk")
-        .first()
-    )
+    contacts = Contact.objects.select_related("company") if visible_to is None else contacts_visible_to(visible_to)
+    return contacts.filter(Q(phone_e164=e164) | Q(mobile_e164=e164)).order_by("pk").first()
 
 
 def company_by_number(number: str | None) -> Company | None:
@@ -31,10 +30,20 @@ def company_by_number(number: str | None) -> Company | None:
     return Company.objects.filter(phone_e164=e164).order_by("pk").first()
 
 
-def contacts_visible_to(user: AbstractBaseUser) -> QuerySet[Contact]:
+def may_view_contacts(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """The contact pages need a role: ``crm.view_contact`` (agents, supervisors) or ``voip.view_all_calls``
+    ("Can see every call and contact": supervisors, PBX admins). A user with neither sees none."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("crm.view_contact") or user.has_perm("voip.view_all_calls")
+
+
+def contacts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Contact]:
     """Supervisors and PBX admins see every contact; agents the ones they own or that have no owner."""
     contacts = Contact.objects.select_related("company")
-    if user.has_perm("voip.view_all_calls") or user.is_superuser:
+    if not may_view_contacts(user):
+        return contacts.none()
+    if user.has_perm("voip.view_all_calls"):
         return contacts
     return contacts.filter(Q(owner=user) | Q(owner__isnull=True))
 

@@ -12,11 +12,18 @@ from django.views.generic import DetailView, FormView, ListView
 
 from .forms import ContactForm
 from .models import Contact
-from .selectors import contact_search, contacts_visible_to
+from .selectors import contact_search, contacts_visible_to, may_view_contacts
 from .services import contact_create
 
 
-class ContactListView(LoginRequiredMixin, ListView):
+class ContactPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Logged in and holding a role that may see contacts (403 otherwise); which ones is contacts_visible_to."""
+
+    def has_permission(self) -> bool:
+        return may_view_contacts(self.request.user)
+
+
+class ContactListView(ContactPermissionMixin, ListView):
     template_name = "crm/contact_list.html"
     context_object_name = "contacts"
     paginate_by = 50
@@ -28,7 +35,7 @@ class ContactListView(LoginRequiredMixin, ListView):
         return super().get_context_data(query=self.request.GET.get("q", "").strip()[:200], **kwargs)
 
 
-class ContactDetailView(LoginRequiredMixin, DetailView):
+class ContactDetailView(ContactPermissionMixin, DetailView):
     template_name = "crm/contact_detail.html"
     context_object_name = "contact"
 

@@ -17,6 +17,7 @@ class TelephonyAccess(models.Model):
             ("place_calls", _("Can place calls from their own extension")),
             ("view_all_calls", _("Can see every call and contact")),
             ("listen_all_recordings", _("Can listen to every recording")),
+            ("handle_all_missed_calls", _("Can list and mark every agent's missed calls")),
         ]
 
     def __str__(self) -> str:

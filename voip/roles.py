@@ -1,7 +1,8 @@
 """The three roles, as Django groups kept in step with their permissions after every migrate.
 
-* PBX admins provision extensions and configure the PBX.
-* Supervisors see every call and recording.
+* PBX admins provision extensions and configure the PBX. They see every call (troubleshooting) but
+  handle only their own missed calls: taking a call off an agent's list is a supervisor's decision.
+* Supervisors see every call and recording, and handle every agent's missed calls.
 * Agents call from their own extension and see their own calls and the contacts they work with.
 """
 
@@ -30,6 +31,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "voip.place_calls",
         "voip.view_all_calls",
         "voip.listen_all_recordings",
+        "voip.handle_all_missed_calls",
         "crm.view_contact",
         "crm.add_contact",
         "crm.change_contact",

@@ -187,11 +187,37 @@ def test_write_classes_cover_every_action_and_none_is_superfluous():
         assert not all(action_allowed(n, fewer) for n in REQUIRED_ACTIONS), f"{cls} is not needed"
 
 
-@pytest.mark.parametrize("permit", ["0.0.0.0/0", "0.0.0.0/0.0.0.0", "/24"])
+OPEN_PERMITS = ["0.0.0.0/0", "0.0.0.0/00", "0.0.0.0/000", "10.0.0.0/0", "0.0.0.0/0.0.0.0", "::/0", "[::]/0", "::/00"]
+OPEN_PERMITS += ["::ffff:0.0.0.0/0", "0.0.0.0/::ffff:0.0.0.0"]
+
+
+@pytest.mark.parametrize("permit", OPEN_PERMITS)
 def test_manager_refuses_open_permit(ami_settings, pg_db, permit):
     ami_settings.VOIP_ASTERISK_CONFIG = {**ami_settings.VOIP_ASTERISK_CONFIG, "AMI_PERMIT": [permit]}
     with pytest.raises(AsteriskConfigError, match="every address"):
         render_asterisk_config()
+
+
+# Not networks at all: no address, a word, a prefix past the address' bits, a mask with holes
+# (Asterisk applies it bit for bit: 0.255.255.255 would match any first octet), mixed versions.
+@pytest.mark.parametrize(
+    "permit", ["/24", "0/0", "any", "10.0.0.0/33", "::1/129", "10.0.0.0/0.255.255.255", "10.0.0.1/ffff::", "1.2.3.4/-1"]
+)
+def test_manager_refuses_what_is_not_a_network(ami_settings, pg_db, permit):
+    ami_settings.VOIP_ASTERISK_CONFIG = {**ami_settings.VOIP_ASTERISK_CONFIG, "AMI_PERMIT": [permit]}
+    with pytest.raises(AsteriskConfigError, match="not an address"):
+        render_asterisk_config()
+
+
+ACCEPTED_PERMITS = ["10.1.2.3", "10.1.0.0/16", "10.1.0.0/255.255.0.0", "192.0.2.7/255.255.255.255"]
+ACCEPTED_PERMITS += ["::1", "[::1]/128", "fd00::/8"]
+
+
+@pytest.mark.parametrize("permit", ACCEPTED_PERMITS)
+def test_manager_accepts_the_forms_asterisk_accepts(ami_settings, pg_db, permit):
+    ami_settings.VOIP_ASTERISK_CONFIG = {**ami_settings.VOIP_ASTERISK_CONFIG, "AMI_PERMIT": [permit]}
+    sections = as_dict(render_asterisk_config()["manager.conf"])
+    assert sections["crm"].getall("permit") == [permit]
 
 
 def test_empty_ami_secret_is_refused(ami_settings, pg_db):

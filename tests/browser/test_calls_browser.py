@@ -81,10 +81,13 @@ class ListenerThread:
         self.thread.start()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if any(s.logged_in and s.event_classes for s in server.sessions):
+            # Logged in and its first resync written: on SQLite's shared-cache test database that
+            # resync's transaction would otherwise collide with the test's own writes ("table is locked").
+            logged_in = any(s.logged_in and s.event_classes for s in server.sessions)
+            if logged_in and self.listener.stats.resyncs > 0:
                 return self
             time.sleep(0.05)
-        raise RuntimeError("the AMI listener did not log in to the fake server")
+        raise RuntimeError("the AMI listener did not log in to the fake server and resync")
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.listener.stop(), self.loop).result(10)

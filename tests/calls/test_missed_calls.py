@@ -125,3 +125,42 @@ def test_next_must_be_local(client, people):
     client.force_login(alice)
     response = client.post(reverse("voip:missed_call_handled", args=[call.pk]), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("voip:missed_calls")
+
+
+def _with_role(username: str, role: str, extension: str):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from voip.provisioning.models import InternalNumber
+
+    user = get_user_model().objects.create_user(username)
+    user.groups.add(Group.objects.get(name=role))
+    InternalNumber.objects.create(user=user, number=extension, endpoint_id=extension)
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_pbx_admins_handle_only_their_own_missed_calls(client, people):
+    """PBX admins see every call (voip.view_all_calls) but only a supervisor handles an agent's missed calls."""
+    alice, _, _ = people
+    admin = _with_role("pbx", "PBX admins", "1020")
+    assert admin.has_perm("voip.view_all_calls")
+    theirs = make_call("a1", agent=alice, disposition="no_answer", caller_number="+74951112299")
+    mine = make_call("p1", agent=admin, disposition="no_answer", caller_number="+74951112288")
+    client.force_login(admin)
+    page = client.get(reverse("voip:missed_calls"), {"all": "1"}).content.decode()
+    assert "+7 495 111-22-99" not in page and "+7 495 111-22-88" in page
+    assert "All agents" not in page
+    assert list(missed_calls_for(admin, all_agents=True)) == [mine]
+    assert client.post(reverse("voip:missed_call_handled", args=[theirs.pk])).status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.missed_handled_at is None
+    assert client.post(reverse("voip:missed_call_handled", args=[mine.pk])).status_code == 302
+
+
+def test_the_supervisors_role_handles_every_agents_missed_calls(client, people):
+    alice, _, _ = people
+    boss = _with_role("boss", "Supervisors", "1021")
+    call = make_call("a2", agent=alice, disposition="no_answer", caller_number="+74951112277")
+    client.force_login(boss)
+    assert "+7 495 111-22-77" in client.get(reverse("voip:missed_calls"), {"all": "1"}).content.decode()
+    assert client.post(reverse("voip:missed_call_handled", args=[call.pk])).status_code == 302

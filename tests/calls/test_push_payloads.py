@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connections
 
 from crm.models import Contact
@@ -48,6 +49,9 @@ def _setup_agents():
     User = get_user_model()
     alice = User.objects.create_user("alice", first_name="Alice", password="x")
     carol = User.objects.create_user("carol", first_name="Carol", password="x")
+    agents = Group.objects.get(name="Agents")
+    alice.groups.add(agents)
+    carol.groups.add(agents)
     InternalNumber.objects.create(user=alice, number="1001", endpoint_id="1001")
     InternalNumber.objects.create(user=carol, number="1003", endpoint_id="1003")
     Contact.objects.create(first_name="Ivan", last_name="Petrov", phone=OUTSIDE)
@@ -120,3 +124,79 @@ def test_push_never_raises_when_the_layer_is_broken(settings, caplog) -> None:
     channel_layers.backends.clear()
     push_to_user(1, {"kind": "call_ended", "linkedid": "x", "disposition": "answered"})
     assert "push failed" in caplog.text
+
+
+def _ringing(user_id: int, number: str, linkedid: str = "1795814482.99"):
+    import datetime as dt
+
+    from voip.calls.tracker import Ringing
+
+    return Ringing(
+        user_id=user_id,
+        linkedid=linkedid,
+        extension="1001",
+        caller_number=number,
+        caller_name="",
+        internal=False,
+        started_at=dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC),
+    )
+
+
+def test_screen_pop_carries_only_what_the_receiving_agent_may_see() -> None:
+    """A call to agent 1 from a number agent 2's contact has: the number only, no contact, no calls."""
+    from voip.calls.models import CallLog
+    from voip.calls.screen_pop import ringing_payload
+
+    alice, carol = _setup_agents()
+    Contact.objects.all().delete()
+    Contact.objects.create(first_name="Boris", last_name="Carols", phone=OUTSIDE, owner=carol)
+    CallLog.objects.create(
+        linkedid="old.1",
+        direction="inbound",
+        caller_number=OUTSIDE,
+        agent=carol,
+        disposition="answered",
+        started_at=dt_now(),
+    )
+    pop_for_alice = ringing_payload(_ringing(alice.pk, OUTSIDE))
+    assert pop_for_alice["contact"] is None
+    assert pop_for_alice["recent_calls"] == []
+    assert pop_for_alice["caller_number"] == OUTSIDE
+    assert "Carols" not in str(pop_for_alice) and "Carol" not in str(pop_for_alice)
+    pop_for_carol = ringing_payload(_ringing(carol.pk, OUTSIDE))
+    assert pop_for_carol["contact"]["name"] == "Boris Carols"
+    assert [c["agent"] for c in pop_for_carol["recent_calls"]] == ["Carol"]
+
+
+def test_screen_pop_shows_a_visible_contact_and_only_the_agents_own_calls() -> None:
+    from voip.calls.models import CallLog
+    from voip.calls.screen_pop import ringing_payload
+
+    alice, carol = _setup_agents()  # Ivan Petrov has no owner: every agent may open him
+    for linkedid, agent in (("old.1", carol), ("old.2", alice)):
+        CallLog.objects.create(
+            linkedid=linkedid,
+            direction="inbound",
+            caller_number=OUTSIDE,
+            agent=agent,
+            disposition="answered",
+            started_at=dt_now(),
+        )
+    pop = ringing_payload(_ringing(alice.pk, OUTSIDE))
+    assert pop["contact"]["name"] == "Ivan Petrov"
+    assert [c["agent"] for c in pop["recent_calls"]] == ["Alice"]  # not Carol's call
+
+
+def test_a_user_without_a_role_gets_the_number_only() -> None:
+    from voip.calls.screen_pop import ringing_payload
+
+    _setup_agents()
+    nobody = get_user_model().objects.create_user("nobody")
+    pop = ringing_payload(_ringing(nobody.pk, OUTSIDE))
+    assert pop["contact"] is None and pop["recent_calls"] == [] and pop["create_contact_url"] == ""
+
+
+def dt_now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from voip.provisioning.models import InternalNumber
 
 AGENT_PERMS = ("voip.place_calls", "crm.view_contact", "crm.add_contact")
-SUPERVISOR_PERMS = (*AGENT_PERMS, "voip.view_all_calls", "voip.listen_all_recordings")
+SUPERVISOR_PERMS = (*AGENT_PERMS, "voip.view_all_calls", "voip.listen_all_recordings", "voip.handle_all_missed_calls")
 
 
 def make_user(username: str, *perms: str, first_name: str = "", last_name: str = "", **extra: Any):

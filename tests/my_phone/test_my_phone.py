@@ -166,3 +166,21 @@ def test_refresh_with_asterisk_down_degrades(client, alice, asterisk_at, closed_
     assert response.status_code == 200
     assert response.context["live_status"] == "unknown"
     assert "Could not ask Asterisk: Asterisk is unreachable" in response.content.decode()
+
+
+def test_refresh_is_throttled_per_user(client, alice, fake_ami, asterisk_at, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "PHONE_REFRESH_RATE": "3/h"}
+    asterisk_at(fake_ami.ami_options())
+    services.provision_extension(alice, number="1003")
+    codes = [client.get(reverse(URL), {"refresh": "1"}).status_code for _ in range(5)]
+    asked = [a for a in fake_ami.server.actions if a.get("Action") == "PJSIPShowEndpoint"]
+    assert codes == [200, 200, 200, 429, 429]
+    assert len(asked) == 3  # the refused refreshes never reached Asterisk
+    refused = client.get(reverse(URL), {"refresh": "1"})
+    assert int(refused["Retry-After"]) >= 1
+    assert "Asterisk was asked too often" in refused.content.decode()
+    assert client.get(reverse(URL)).status_code == 200  # the page itself still works
+    cache.clear()

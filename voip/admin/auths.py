@@ -1,5 +1,6 @@
-"""PJSIP auths. Secrets (password, md5_cred, password_digest, OAuth secrets) are never displayed,
-not even in the change form: they are excluded, and the only way to change one is "Reset password"."""
+"""PJSIP auths. Secrets (``PsAuth.secret_fields``: password, md5_cred, password_digest, OAuth secrets)
+are never displayed, filtered or searched (SecretFieldsAdminMixin); the only way to change one is
+"Reset password"."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from voip.realtime.models import PsAuth
 
 from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
 
-SECRET_FIELDS = ("password", "md5_cred", "password_digest", "oauth_secret", "refresh_token")
-
 
 @admin.register(PsAuth)
 class AuthAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin):
@@ -23,11 +22,10 @@ class AuthAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdm
     search_fields = ("id", "username")
     list_per_page = 100
     show_full_result_count = False
-    exclude = SECRET_FIELDS
     actions = ["reset_passwords"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in self.model._meta.fields if f.name not in SECRET_FIELDS]
+        return self._without_secrets(f.name for f in self.model._meta.fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return self.get_fields(request, obj)

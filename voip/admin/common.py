@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import Model
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -32,7 +34,55 @@ class ProvisioningPermissionsMixin:
         return has_perm(request, "voip.configure_pbx")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+def secret_fields_of(model: type[Model]) -> tuple[str, ...]:
+    """The model's secret columns, declared once on the model as ``secret_fields``."""
+    return tuple(getattr(model, "secret_fields", ()))
+
+
+class SecretFieldsAdminMixin:
+    """Secret columns (SIP passwords, md5_cred, key passwords) never leave the database through the admin.
+
+    A filter such as ``?md5_cred__startswith=a`` answers one character at a time, so any lookup
+    on a secret column is refused (``DisallowedModelAdminLookup``: a 400), and the columns are
+    kept out of the list, the search, the forms and the read-only views whatever a subclass lists.
+    """
+
+    model: type[Model]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        field_name = lookup.split(LOOKUP_SEP, 1)[0]
+        if field_name in secret_fields_of(self.model):
+            return False
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]
+
+    def _without_secrets(self, names: Iterable[Any]) -> list[Any]:
+        secrets = secret_fields_of(self.model)
+        return [name for name in names if not (isinstance(name, str) and name.split(LOOKUP_SEP, 1)[0] in secrets)]
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        return self._without_secrets(super().get_list_display(request))  # type: ignore[misc]
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        return self._without_secrets(super().get_list_filter(request))  # type: ignore[misc]
+
+    def get_search_fields(self, request: HttpRequest) -> list[Any]:
+        return self._without_secrets(super().get_search_fields(request))  # type: ignore[misc]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._without_secrets(super().get_fields(request, obj))  # type: ignore[misc]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return self._without_secrets(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*(super().get_exclude(request, obj) or ()), *secret_fields_of(self.model)]  # type: ignore[misc]
+
+
+class RealtimeAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
+    """Base of every admin of a realtime table."""
+
+
+class ReadOnlyAdmin(RealtimeAdmin):
     """Rows Asterisk owns: visible to PBX admins, never edited here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -13,6 +13,8 @@ from django.utils.translation import ngettext
 from voip.realtime.escaping import decode_realtime_value, encode_realtime_value
 from voip.realtime.models import Extension
 
+from .common import RealtimeAdmin
+
 
 class ExtensionForm(forms.ModelForm):
     class Meta:
@@ -38,7 +40,7 @@ class ExtensionForm(forms.ModelForm):
 
 
 @admin.register(Extension)
-class ExtensionAdmin(admin.ModelAdmin):
+class ExtensionAdmin(RealtimeAdmin):
     form = ExtensionForm
     list_display = ("context", "exten", "priority", "app", "decoded_appdata")
     list_filter = ("context",)

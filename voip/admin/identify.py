@@ -6,9 +6,11 @@ from django.contrib import admin
 
 from voip.realtime.models import PsEndpointIdIp
 
+from .common import RealtimeAdmin
+
 
 @admin.register(PsEndpointIdIp)
-class IdentifyAdmin(admin.ModelAdmin):
+class IdentifyAdmin(RealtimeAdmin):
     list_display = ("id", "endpoint", "match")
     search_fields = ("id", "endpoint", "match")
     list_per_page = 100

@@ -13,9 +13,11 @@ from django.utils.translation import ngettext
 from voip.calls import sip_security
 from voip.realtime.models import SipAddressBlock
 
+from .common import RealtimeAdmin
+
 
 @admin.register(SipAddressBlock)
-class SipAddressBlockAdmin(admin.ModelAdmin):
+class SipAddressBlockAdmin(RealtimeAdmin):
     list_display = ("address", "failures", "last_event", "last_account", "blocked_at", "expires_at")
     search_fields = ("address", "last_account")
     list_filter = ("last_event",)

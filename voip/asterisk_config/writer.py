@@ -7,6 +7,7 @@ a CR/LF would start a new line (a new option) and a ``;`` starts a comment unles
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tempfile
@@ -181,10 +182,52 @@ def _database_context() -> dict[str, Any]:
     }
 
 
+_PREFIX_RE = re.compile(r"^[0-9]+$")
+
+
+def _permit_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The network a manager.conf ``permit`` value names, read the way Asterisk's acl.c reads it.
+
+    ``addr`` alone is one host; ``addr/N`` a prefix length (Asterisk reads N with ``%d``, so
+    ``00`` is 0); ``addr/mask`` a netmask, taken bit for bit as Asterisk applies it (so only
+    contiguous masks are accepted: ``0.255.255.255`` would match any first octet). An IPv4-mapped
+    IPv6 address is an IPv4 one, as Asterisk converts it.
+    """
+    address_text, slash, mask_text = text.partition("/")
+    if address_text.startswith("[") and address_text.endswith("]"):
+        address_text = address_text[1:-1]
+    address = ipaddress.ip_address(address_text)  # ValueError when it is not an address
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    bits = address.max_prefixlen
+    if not slash:
+        prefix = bits
+    elif _PREFIX_RE.match(mask_text):
+        prefix = int(mask_text)
+        if prefix > bits:
+            raise ValueError(f"prefix length {prefix} is longer than {bits} bits")
+    else:
+        mask = ipaddress.ip_address(mask_text.strip("[]"))
+        if isinstance(mask, ipaddress.IPv6Address) and mask.ipv4_mapped is not None:
+            mask = mask.ipv4_mapped
+        if mask.version != address.version:
+            raise ValueError("the address and the mask are of different IP versions")
+        value = int(mask)
+        prefix = bin(value).count("1")
+        if value != ((1 << bits) - 1) ^ ((1 << (bits - prefix)) - 1):
+            raise ValueError(f"netmask {mask_text} is not contiguous")
+    return ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+
+
 def _permit(entry: str) -> str:
     text = _value(entry, "ASTERISK_AMI_PERMIT entry")
-    address, _, mask = text.partition("/")
-    if mask in ("0", "0.0.0.0") or not address:  # noqa: S104  (refusing it, not binding)
+    try:
+        network = _permit_network(text)
+    except ValueError as exc:
+        raise AsteriskConfigError(
+            f"ASTERISK_AMI_PERMIT {entry!r} is not an address, address/prefix or address/netmask ({exc})."
+        ) from None
+    if network.prefixlen == 0:
         raise AsteriskConfigError(
             f"ASTERISK_AMI_PERMIT {entry!r} would open the manager to every address; list the CRM's address(es)."
         )

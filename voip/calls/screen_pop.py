@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
@@ -13,6 +15,7 @@ from django.utils import formats, timezone, translation
 from crm.phones import display
 from crm.selectors import contact_by_number
 from voip.calls.models import CallLog
+from voip.calls.selectors import calls_visible_to
 from voip.calls.tracker import CallEnded, CallProgress, MissedCall, Ringing
 
 __all__ = [
@@ -61,12 +64,18 @@ def _agent_label(call: CallLog) -> str:
     return agent.get_full_name() or agent.get_username()
 
 
-def recent_calls(number: str, *, exclude_linkedid: str = "", limit: int = RECENT_CALLS) -> list[dict[str, Any]]:
-    """The last calls with ``number`` (either side), newest first, through the indexed columns."""
+def recent_calls(
+    number: str, *, user: Any = None, exclude_linkedid: str = "", limit: int = RECENT_CALLS
+) -> list[dict[str, Any]]:
+    """The last calls with ``number`` (either side), newest first, through the indexed columns.
+
+    With ``user``, only the calls that user may see (their own, or all for ``voip.view_all_calls``).
+    """
     if not number:
         return []
+    calls = CallLog.objects.all() if user is None else calls_visible_to(user)
     calls = (
-        CallLog.objects.select_related("agent")
+        calls.select_related("agent")
         .filter(Q(caller_number=number) | Q(callee_number=number))
         .exclude(linkedid=exclude_linkedid)
         .order_by("-started_at")[:limit]
@@ -84,11 +93,27 @@ def recent_calls(number: str, *, exclude_linkedid: str = "", limit: int = RECENT
     ]
 
 
+def _receiver(user_id: int) -> Any:
+    """The user the pop goes to, or an anonymous one (sees nothing) if they are gone."""
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    return user if user is not None else AnonymousUser()
+
+
 def ringing_payload(notice: Ringing) -> dict[str, Any]:
+    """The screen pop for ``notice.user_id``, carrying only what that user may open on the pages.
+
+    The contact (and the calls with its number) only if that user may view the contact, as on the
+    card page; when a contact exists that the user may not open, the number alone. Recent calls
+    are those the user may see.
+    """
     number = notice.caller_number
+    receiver = _receiver(notice.user_id)
     contact_data: dict[str, Any] | None = None
+    recent: list[dict[str, Any]] = []
+    hidden_contact = False
     if not notice.internal:
-        contact = contact_by_number(number)
+        contact = contact_by_number(number, visible_to=receiver)
+        hidden_contact = contact is None and contact_by_number(number) is not None
         if contact is not None:
             contact_data = {
                 "id": contact.pk,
@@ -96,6 +121,10 @@ def ringing_payload(notice: Ringing) -> dict[str, Any]:
                 "company": contact.company.name if contact.company_id else "",
                 "url": contact.get_absolute_url(),
             }
+    if not hidden_contact:
+        recent = recent_calls(number, user=receiver, exclude_linkedid=notice.linkedid)
+    # "Create contact" only for who may create one (the page refuses the others).
+    may_add = receiver.is_active and receiver.has_perm("crm.add_contact")
     return {
         "kind": "ringing",
         "linkedid": notice.linkedid,
@@ -103,8 +132,8 @@ def ringing_payload(notice: Ringing) -> dict[str, Any]:
         "caller_display": caller_display(number),
         "caller_name": notice.caller_name,
         "contact": contact_data,
-        "create_contact_url": "" if notice.internal else create_contact_url(number),
-        "recent_calls": recent_calls(number, exclude_linkedid=notice.linkedid),
+        "create_contact_url": "" if notice.internal or not may_add else create_contact_url(number),
+        "recent_calls": recent,
         "started_at": notice.started_at.isoformat(),
     }
 

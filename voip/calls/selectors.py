@@ -4,8 +4,8 @@ Who sees what (also in docs/calls-ui.md):
 
 * an agent sees the calls they were the agent of; a supervisor (``voip.view_all_calls``) sees all;
 * an agent may hear the recordings of their own calls; ``voip.listen_all_recordings`` hears all;
-* missed calls are the unanswered calls that rang the agent, until the agent (or a supervisor)
-  marks them handled.
+* missed calls are the unanswered calls that rang the agent, until the agent (or a supervisor,
+  ``voip.handle_all_missed_calls``; not a PBX admin) marks them handled.
 """
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ User = AbstractBaseUser | AnonymousUser
 
 def can_view_all_calls(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm("voip.view_all_calls"))
+
+
+def can_handle_all_missed_calls(user: User) -> bool:
+    """Supervisors: list every agent's missed calls and mark any of them handled.
+
+    Not implied by ``voip.view_all_calls``: PBX admins see every call but handle only their own.
+    """
+    return bool(user.is_authenticated and user.is_active and user.has_perm("voip.handle_all_missed_calls"))
 
 
 def calls_visible_to(user: User) -> QuerySet[CallLog]:
@@ -76,7 +84,8 @@ def recording_path(call: CallLog) -> Path | None:
 def missed_calls_for(user: User, *, all_agents: bool = False) -> QuerySet[CallLog]:
     """Unhandled calls that rang ``user`` and were not answered, newest first.
 
-    ``all_agents=True`` lists every agent's missed calls, for supervisors only (others get their own).
+    ``all_agents=True`` lists every agent's missed calls, for ``voip.handle_all_missed_calls`` only
+    (others get their own).
     Calls the agent placed themselves (outbound, or internal with them as the caller) are not missed.
     """
     if not user.is_authenticated or not user.is_active:
@@ -87,7 +96,7 @@ def missed_calls_for(user: User, *, all_agents: bool = False) -> QuerySet[CallLo
     calls = calls.exclude(direction=CallDirection.OUTBOUND).exclude(
         Q(direction=CallDirection.INTERNAL) & Q(caller_number=F("agent_extension"))
     )
-    if all_agents and can_view_all_calls(user):
+    if all_agents and can_handle_all_missed_calls(user):
         return calls.filter(agent__isnull=False).order_by("-started_at", "-pk")
     return calls.filter(agent=user).order_by("-started_at", "-pk")
 

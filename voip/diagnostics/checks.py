@@ -10,6 +10,7 @@ class, never a guess about the result.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -321,6 +322,16 @@ def check_rows(alias: str | None = None) -> list[CheckResult]:
         for n, e, u in numbers
         if e not in endpoint_ids
     ]
+    from voip.provisioning.services import unconfirmed_extensions
+
+    unfinished = [
+        _warn(
+            _("Endpoint %(e)s has no CRM user: a provisioning run was interrupted after creating it") % {"e": e},
+            _("run python manage.py setup_asterisk_realtime --provision-users to remove it and provision again"),
+        )
+        for e in unconfirmed_extensions(older_than=dt.timedelta(0), tidy=False)
+    ]
+    results += _capped(unfinished, _("unfinished extensions"))
     results += _capped(broken, _("broken endpoints")) + _capped(zero, _("AORs"))
     results += _capped(bad_transport, _("endpoints")) + _capped(clashes, _("clashes")) + _capped(orphans, "")
     if not results:

@@ -14,6 +14,7 @@ rows are written and then the ``InternalNumber`` rows (on ``default``, not yet c
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -34,13 +35,16 @@ from voip.provisioning.notifier import Change, Delivery, ObjectType, batched, no
 from voip.provisioning.passwords import generate_password
 from voip.provisioning.rows import aor_row, auth_row, endpoint_context, endpoint_row, format_callerid
 from voip.realtime.escaping import encode_realtime_value
-from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
-from voip.realtime.router import realtime_db_alias
+from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport, UnconfirmedExtension
+from voip.realtime.router import realtime_db_alias, realtime_db_is_separate
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_BATCH_SIZE = 1000
+# A batch's realtime commit and its CRM commit are milliseconds apart: an unconfirmed extension
+# older than this belongs to a run that died in between, not to one still running.
+UNCONFIRMED_GRACE = dt.timedelta(seconds=60)
 TEST_ENDPOINT_NAME = "Test endpoint"
 _KNOWN_PROTOCOLS = ("wss", "ws", "tls", "tcp", "udp")
 
@@ -89,6 +93,7 @@ class ProvisionSummary:
     skipped_inactive: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (username, reason)
     pjsip_reload_pending: bool = False
+    repaired: list[str] = field(default_factory=list)  # endpoints an interrupted run left without a user
 
     @property
     def total(self) -> int:
@@ -559,14 +564,20 @@ def provision_users(
     progress: Callable[[int, int], None] | None = None,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    on_batch: Callable[[list[ProvisionResult]], None] | None = None,
 ) -> ProvisionSummary:
     """Give every active user in ``users`` without an extension one; one transaction per batch.
 
-    ``progress(done, total)`` is called after each batch. Users that already have an extension are
-    counted, inactive ones skipped, and when the range runs out the rest are reported as failed.
+    ``progress(done, total)`` is called after each batch, ``on_batch(results)`` with each batch's
+    new extensions (passwords included) as soon as the batch is committed, so a caller can keep
+    them before the next batch starts. Users that already have an extension are counted,
+    inactive ones skipped, and when the range runs out the rest are reported as failed. First,
+    extensions an interrupted run left without a CRM user are removed (see UnconfirmedExtension)
+    and their users provisioned again.
     """
     conf = provisioning_settings()
     summary = ProvisionSummary()
+    summary.repaired = remove_unconfirmed_extensions()
     users = list(users)
     have = set(InternalNumber.objects.values_list("user_id", flat=True))
     todo: list[AbstractBaseUser] = []
@@ -603,8 +614,9 @@ def provision_users(
             if exhausted is not None:
                 got = {id(user) for user, _n, _p in made}
                 summary.failed.extend((user.get_username(), exhausted) for user in batch if id(user) not in got)
+            batch_results: list[ProvisionResult] = []
             for user, endpoint_id, password in made:
-                summary.created.append(
+                batch_results.append(
                     ProvisionResult(
                         endpoint_id=endpoint_id,
                         number=endpoint_id,
@@ -617,6 +629,9 @@ def provision_users(
                         user_id=user.pk,
                     )
                 )
+            summary.created.extend(batch_results)
+            if on_batch and batch_results:
+                on_batch(batch_results)
             done += len(batch)
             if progress:
                 progress(done, total)
@@ -654,6 +669,9 @@ def _provision_batch(
         made = [(user, number, generate_password(conf.password_length)) for user, number in pairs]
         deliveries.append(_insert_realtime_rows(using, [_build_rows(n, display_name(u), p, conf) for u, n, p in made]))
         now = timezone.now()
+        if separate:
+            journal = [{"endpoint_id": n, "user_id": u.pk, "created_at": now} for u, n, _p in made]
+            insert_rows(using, UnconfirmedExtension, journal)
         insert_rows(
             "default",
             InternalNumber,
@@ -673,5 +691,57 @@ def _provision_batch(
 
     def compensate(using: str, made: list[tuple[Any, str, str]]) -> None:
         _delete_realtime_rows(using, [n for _u, n, _p in made])
+        if separate:
+            UnconfirmedExtension.objects.using(using).filter(endpoint_id__in=[n for _u, n, _p in made]).delete()
 
-    return _two_database_write(write, compensate)
+    separate = realtime_db_is_separate()
+    made = _two_database_write(write, compensate)
+    if separate and made:
+        # Both commits are done: these extensions have their CRM rows.
+        confirmed = [n for _u, n, _p in made]
+        UnconfirmedExtension.objects.using(realtime_db_alias()).filter(endpoint_id__in=confirmed).delete()
+    return made
+
+
+def unconfirmed_extensions(*, older_than: dt.timedelta = UNCONFIRMED_GRACE, tidy: bool = True) -> list[str]:
+    """Endpoints an interrupted batch left in the realtime database without an InternalNumber.
+
+    Only rows older than ``older_than``: a younger one may belong to a batch still committing.
+    ``tidy`` drops the bookkeeping rows of extensions that did get their InternalNumber.
+    """
+    if not realtime_db_is_separate():
+        return []
+    using = realtime_db_alias()
+    cutoff = timezone.now() - older_than
+    pending = list(
+        UnconfirmedExtension.objects.using(using).filter(created_at__lt=cutoff).values_list("endpoint_id", flat=True)
+    )
+    if not pending:
+        return []
+    confirmed = set(
+        InternalNumber.objects.using("default").filter(endpoint_id__in=pending).values_list("endpoint_id", flat=True)
+    )
+    if confirmed and tidy:  # the run died after its CRM commit: only the bookkeeping row was left
+        UnconfirmedExtension.objects.using(using).filter(endpoint_id__in=confirmed).delete()
+    return sorted(endpoint_id for endpoint_id in pending if endpoint_id not in confirmed)
+
+
+def remove_unconfirmed_extensions() -> list[str]:
+    """Delete the realtime rows of :func:`unconfirmed_extensions`; their passwords were never handed out.
+
+    The users they were made for still have no extension, so the same run provisions them again.
+    """
+    orphans = unconfirmed_extensions()
+    if not orphans:
+        return []
+    using = realtime_db_alias()
+    with transaction.atomic(using=using):
+        numbering.lock_number_space(using)
+        # Re-checked under the lock: a number taken since by a confirmed extension is kept.
+        owners = InternalNumber.objects.using("default").filter(endpoint_id__in=orphans)
+        owned = set(owners.values_list("endpoint_id", flat=True))
+        orphans = [endpoint_id for endpoint_id in orphans if endpoint_id not in owned]
+        _delete_realtime_rows(using, orphans)
+        UnconfirmedExtension.objects.using(using).filter(endpoint_id__in=[*orphans, *owned]).delete()
+    logger.warning("removed %d extension(s) an interrupted provisioning run left without a user", len(orphans))
+    return orphans

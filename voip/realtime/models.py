@@ -21,6 +21,8 @@ name, a compatible type, the same length and nullability. Deviations, each for a
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -449,6 +451,15 @@ class PsAsteriskPublication(models.Model):
 
 class PsAuth(models.Model):
     """``ps_auths``."""
+
+    # Never shown, filtered, searched or sorted on in the admin (voip.admin.common.SecretFieldsAdminMixin).
+    secret_fields: ClassVar[tuple[str, ...]] = (
+        "password",
+        "md5_cred",
+        "password_digest",
+        "oauth_secret",
+        "refresh_token",
+    )
 
     id = models.CharField(max_length=255, primary_key=True)
     auth_type = models.CharField(max_length=12, choices=PJSIP_AUTH_TYPE_VALUES_V2_CHOICES, null=True, blank=True)
@@ -1388,6 +1399,9 @@ class PsSystem(models.Model):
 class PsTransport(models.Model):
     """``ps_transports``."""
 
+    # The TLS private key's password: write-only in the admin.
+    secret_fields: ClassVar[tuple[str, ...]] = ("password",)
+
     id = models.CharField(max_length=40, primary_key=True)
     async_operations = models.IntegerField(null=True, blank=True)
     bind = models.CharField(max_length=40, null=True, blank=True)
@@ -1702,6 +1716,9 @@ class StirTn(models.Model):
 class Voicemail(models.Model):
     """``voicemail``."""
 
+    # Mailbox PIN and IMAP password.
+    secret_fields: ClassVar[tuple[str, ...]] = ("password", "imappassword")
+
     uniqueid = models.AutoField(primary_key=True)
     context = models.CharField(max_length=80)
     mailbox = models.CharField(max_length=80)
@@ -1843,3 +1860,27 @@ class SipAddressBlock(models.Model):
 
     def __str__(self) -> str:
         return str(self.address)
+
+
+class UnconfirmedExtension(models.Model):
+    """``crm_unconfirmed_extensions``: not an Asterisk table, and Asterisk never reads it.
+
+    With the realtime tables in their own database (Option B) a batch of new extensions commits
+    there first and then on ``default``. Each new endpoint is listed here in the realtime
+    transaction and removed once its ``InternalNumber`` is committed; a row still here after a
+    while names an endpoint left without a CRM user by a run that was killed in between. The
+    next ``--provision-users`` removes those rows (their passwords were never handed out) and
+    provisions the users again; ``--validate`` reports them.
+    """
+
+    endpoint_id = models.CharField(max_length=40, primary_key=True)
+    user_id = models.BigIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "crm_unconfirmed_extensions"
+        verbose_name = _("unconfirmed extension")
+        verbose_name_plural = _("unconfirmed extensions")
+
+    def __str__(self) -> str:
+        return self.endpoint_id

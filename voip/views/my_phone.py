@@ -27,6 +27,7 @@ from voip.calls.presence_selectors import live_status_now, presence_of, registra
 from voip.provisioning import services
 from voip.provisioning.errors import ProvisioningError
 from voip.provisioning.models import InternalNumber
+from voip.ratelimit import hit
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport
 from voip.realtime.router import realtime_db_alias
 from voip.roles import PBX_ADMINS
@@ -104,6 +105,10 @@ def can_provision(user: Any) -> bool:
     return bool(user.is_active and user.has_perm("voip.provision_extensions"))
 
 
+def _refresh_rate() -> str:
+    return getattr(settings, "VOIP_CALLS", {}).get("PHONE_REFRESH_RATE", "6/m")
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -131,7 +136,17 @@ def my_phone(request: HttpRequest) -> HttpResponse:
     new_password = shown[0][1] if shown else None
     info = phone_info(internal)
     context.update(info=info, new_password=new_password)
+    status_code = 200
+    refresh_limit = None
     if request.GET.get("refresh") == "1":
+        # Each refresh is an AMI login: a per-user limit keeps a held-down F5 off Asterisk.
+        refresh_limit = hit(f"phone-refresh:{request.user.pk}", _refresh_rate())
+    if refresh_limit is not None and not refresh_limit.allowed:
+        status_code = 429
+        context["live_warning"] = _(
+            "Asterisk was asked too often; try again in %(seconds)d seconds. The status shown may be out of date."
+        ) % {"seconds": refresh_limit.retry_after}
+    elif refresh_limit is not None:
         status, error = live_status_now(info.endpoint_id, timeout=LIVE_TIMEOUT)
         context["live_status"] = str(STATUS_LABELS.get(status or "", status or ""))
         context["live_error"] = error
@@ -139,7 +154,9 @@ def my_phone(request: HttpRequest) -> HttpResponse:
             context["live_warning"] = _("Could not ask Asterisk: %(error)s. The status shown may be out of date.") % {
                 "error": error
             }
-    response = render(request, "voip/my_phone.html", context)
+    response = render(request, "voip/my_phone.html", context, status=status_code)
+    if status_code == 429:
+        response["Retry-After"] = str(refresh_limit.retry_after)
     if new_password:
         response["Cache-Control"] = "no-store"
     return response

@@ -46,10 +46,31 @@ class ProgressBar:
         self.stream.flush()
         self.drawn = True
 
+    def break_line(self) -> None:
+        """End the bar's line so that other output starts on its own; the next update draws it again."""
+        self.finish()
+        self.drawn = False
+
     def finish(self) -> None:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _open_passwords_file(path: Path) -> TextIO:
+    """The passwords file, private (0600) and appended to: a rerun after an interruption keeps the
+    passwords the interrupted run already wrote. The header goes into a new (empty) file only."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.fchmod(descriptor, 0o600)  # an existing file too: it is about to hold passwords
+    handle = os.fdopen(descriptor, "a", newline="", encoding="utf-8")
+    if os.fstat(descriptor).st_size == 0:
+        csv.writer(handle).writerow(["username", "extension", "password"])
+        handle.flush()
+    return handle
+
+
+def _first(items: list[str], count: int = 5) -> str:
+    return ", ".join(items[:count]) + (", ..." if len(items) > count else "")
 
 
 def _given(value: Any) -> bool:
@@ -332,28 +353,34 @@ class Command(BaseCommand):
     # -- --provision-users ------------------------------------------------------------------------
     def provision_users(self, options: dict[str, Any]) -> bool:
         users = get_user_model()._default_manager.filter(is_active=True, internal_number__isnull=True).order_by("pk")
+        passwords_file = options.get("passwords_file")
+        try:
+            # Opened before anything is provisioned: a path that cannot be written loses no password.
+            handle = _open_passwords_file(Path(passwords_file)) if passwords_file else None
+        except OSError as exc:
+            return self.fail(f"Cannot write the passwords file {passwords_file}: {exc.strerror or exc}")
         bar = ProgressBar(self.stdout._out if hasattr(self.stdout, "_out") else self.stdout)
         try:
-            summary = services.provision_users(users, progress=bar)
+            summary = services.provision_users(
+                users, progress=bar, on_batch=lambda results: self._keep_passwords(results, handle, bar)
+            )
         except (ProvisioningError, DatabaseError) as exc:
             bar.finish()
             return self.fail(f"Provisioning users failed: {exc}")
+        except OSError as exc:  # the passwords file (disk full...): stop before another batch is made
+            bar.finish()
+            return self.fail(f"Writing the passwords file {passwords_file} failed, provisioning stopped: {exc}")
+        finally:
+            if handle is not None:
+                handle.close()
         bar.finish()
-        usernames = dict(
-            get_user_model()
-            ._default_manager.filter(pk__in=[r.user_id for r in summary.created])
-            .values_list("pk", get_user_model().USERNAME_FIELD)
-        )
-        passwords_file = options.get("passwords_file")
+        if summary.repaired:
+            self.warn(
+                f"Removed {len(summary.repaired)} extensions an interrupted run had left without a user"
+                f" ({_first(summary.repaired)}); their users were provisioned again"
+            )
         if passwords_file:
-            self._write_passwords(Path(passwords_file), summary, usernames)
             self.ok(f"Passwords of {len(summary.created)} new extensions written to {passwords_file}")
-        else:
-            for result in summary.created:
-                self.ok(
-                    f"Created extension {result.endpoint_id} for {usernames.get(result.user_id, result.user_id)}"
-                    f" (password: {result.password})"
-                )
         for username, reason in summary.failed:
             self.stderr.write(f"{FAIL} No extension for {username}: {reason}")
         self.ok(
@@ -363,13 +390,27 @@ class Command(BaseCommand):
         self._report_reload(summary.pjsip_reload_pending)
         return not summary.failed
 
-    def _write_passwords(self, path: Path, summary: services.ProvisionSummary, usernames: dict) -> None:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["username", "extension", "password"])
-            for result in summary.created:
-                writer.writerow([usernames.get(result.user_id, result.user_id), result.endpoint_id, result.password])
+    def _keep_passwords(self, results: list[services.ProvisionResult], handle: TextIO | None, bar: ProgressBar) -> None:
+        """Called once per committed batch, before the next one starts: a later failure or kill loses none."""
+        usernames = dict(
+            get_user_model()
+            ._default_manager.filter(pk__in=[r.user_id for r in results])
+            .values_list("pk", get_user_model().USERNAME_FIELD)
+        )
+        if handle is None:
+            bar.break_line()
+            for result in results:
+                self.ok(
+                    f"Created extension {result.endpoint_id} for {usernames.get(result.user_id, result.user_id)}"
+                    f" (password: {result.password})"
+                )
+            self.stdout.flush()
+            return
+        writer = csv.writer(handle)
+        for result in results:
+            writer.writerow([usernames.get(result.user_id, result.user_id), result.endpoint_id, result.password])
+        handle.flush()
+        os.fsync(handle.fileno())
 
     # -- --reload-pjsip ---------------------------------------------------------------------------
     def reload_pjsip(self, options: dict[str, Any]) -> bool:
