@@ -181,7 +181,8 @@ def test_a_database_outage_loses_no_event_and_the_call_keeps_its_real_times(fake
 # --- item 7: a bounded queue and backpressure -------------------------------------------------
 
 
-def test_the_queue_stays_bounded_and_nothing_is_lost_through_an_outage(fake_ami, make_listener, outage):
+@pytest.mark.parametrize("outage_seconds", [1.5, 60.0], ids=["short", "60s"])
+def test_the_queue_stays_bounded_and_nothing_is_lost_through_an_outage(fake_ami, make_listener, outage, outage_seconds):
     calls = 60
     listener = make_listener(queue_max=100, queue_hard_max=4000)
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
@@ -194,9 +195,10 @@ def test_the_queue_stays_bounded_and_nothing_is_lost_through_an_outage(fake_ami,
         stream.append(data)
     total_events = sum(len(split_raw(data)) for data in stream)
     outage.start()
+    down_since = time.monotonic()
     sending = push_in_background(fake_ami, b"".join(stream))
     wait_for(lambda: listener.client.reading_paused, timeout=20)
-    time.sleep(1.5)
+    time.sleep(max(0.0, outage_seconds - (time.monotonic() - down_since)))
     assert listener.queued <= listener.queue_hard_max
     assert listener.stats.queue_peak <= listener.queue_hard_max
     assert listener.stats.queue_peak < total_events  # the rest waited outside the process
