@@ -164,16 +164,7 @@ def asterisk_settings(provider: str | None = None) -> AsteriskSettings:
 def ami_client(config: AsteriskSettings | None = None, *, events: str | bool = False) -> AMIClient:
     """A blocking AMI client for ``config`` (default: the configured Asterisk), not yet connected."""
     config = config or asterisk_settings()
-    return AMIClient(
-        config.host,
-        config.port,
-        config.username,
-        config.secret,
-        connect_timeout=config.connect_timeout,
-        action_timeout=config.action_timeout,
-        events=events,
-        auth=config.auth,
-    )
+    return AMIClient(*_client_arguments(config), events=events, **_client_options(config))
 
 
 def async_ami_client(
@@ -181,17 +172,16 @@ def async_ami_client(
 ) -> AsyncAMIClient:
     """An asyncio AMI client for ``config``; ``client_options`` go to :class:`AsyncAMIClient`."""
     config = config or asterisk_settings()
-    return AsyncAMIClient(
-        config.host,
-        config.port,
-        config.username,
-        config.secret,
-        connect_timeout=config.connect_timeout,
-        action_timeout=config.action_timeout,
-        events=events,
-        auth=config.auth,
-        **client_options,
-    )
+    return AsyncAMIClient(*_client_arguments(config), events=events, **_client_options(config), **client_options)
+
+
+def _client_arguments(config: AsteriskSettings) -> tuple[str, int, str, str]:
+    """Where and as whom both clients log in."""
+    return config.host, config.port, config.username, config.secret
+
+
+def _client_options(config: AsteriskSettings) -> dict[str, Any]:
+    return {"connect_timeout": config.connect_timeout, "action_timeout": config.action_timeout, "auth": config.auth}
 
 
 def configured_realtime_alias() -> str:

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +72,8 @@ class Pbx:
     ami_secret: str
     voip: list[dict[str, Any]]
     phones_root: Path
-    _phone_rtp: list[int] = field(default_factory=lambda: [PHONE_RTP_BASE])
-    _phones_started: list[int] = field(default_factory=lambda: [0])
+    _next_phone_rtp: int = PHONE_RTP_BASE
+    _phones_started: int = 0
 
     @property
     def ami_options(self) -> dict[str, Any]:
@@ -90,12 +90,12 @@ class Pbx:
         return self.asterisk.cli(command)
 
     def next_phone_dir(self, username: str) -> Path:
-        self._phones_started[0] += 1
-        return self.phones_root / f"{self._phones_started[0]:03d}-{username}"
+        self._phones_started += 1
+        return self.phones_root / f"{self._phones_started:03d}-{username}"
 
     def next_rtp_range(self) -> tuple[int, int]:
-        start = self._phone_rtp[0]
-        self._phone_rtp[0] += 20
+        start = self._next_phone_rtp
+        self._next_phone_rtp += 20
         return start, start + 19
 
     def channels(self) -> list[str]:

@@ -12,7 +12,6 @@ AMI, because before this step the manager may not be configured at all (the stoc
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -24,7 +23,7 @@ from typing import Literal
 
 from django.utils import timezone
 
-from .writer import AsteriskConfigError, render_asterisk_config
+from .writer import AsteriskConfigError, render_asterisk_config, write_atomically
 
 # Replaced only when absent: a site's modules.conf carries its own load/noload choices, and
 # Asterisk's default (autoload = yes) already loads every module the generated files need.
@@ -64,21 +63,13 @@ def install_asterisk_config(*, directory: Path) -> list[InstalledFile]:
                 continue
             backup = path.with_name(f"{name}.{stamp}.bak")
             shutil.copy2(path, backup)
-            _write(path, text, uid=path.stat().st_uid, gid=path.stat().st_gid)
+            existing = path.stat()
+            write_atomically(path, text, owner=(existing.st_uid, existing.st_gid))
             results.append(InstalledFile(path, "replaced", backup))
         else:
-            _write(path, text, uid=owner.st_uid, gid=owner.st_gid)
+            write_atomically(path, text, owner=(owner.st_uid, owner.st_gid))
             results.append(InstalledFile(path, "installed"))
     return results
-
-
-def _write(path: Path, text: str, *, uid: int, gid: int) -> None:
-    temporary = path.with_name(f".{path.name}.installing")
-    temporary.write_text(text, encoding="utf-8")
-    os.chmod(temporary, 0o640)  # secrets inside (AMI secret, database password)
-    if os.geteuid() == 0:
-        os.chown(temporary, uid, gid)
-    os.replace(temporary, path)
 
 
 class AsteriskCliError(RuntimeError):

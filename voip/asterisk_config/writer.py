@@ -333,12 +333,15 @@ def render_asterisk_config() -> dict[str, str]:
     return rendered
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, *, owner: tuple[int, int] | None = None) -> None:
+    """Replace ``path`` with ``text`` in one step, mode 0640 (secrets inside); as root, chown to ``owner``."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.chmod(temporary, 0o640)  # secrets inside: not world-readable
+        if owner is not None and os.geteuid() == 0:
+            os.chown(temporary, *owner)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -356,6 +359,6 @@ def write_asterisk_config(directory: Path, *, force: bool = False) -> list[Writt
         if path.exists() and not force:
             results.append(WrittenConfigFile(path=path, status="skipped"))
             continue
-        _write_atomically(path, text)
+        write_atomically(path, text)
         results.append(WrittenConfigFile(path=path, status="written"))
     return results
