@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "voip.realtime",
     "voip.provisioning",
     "voip.calls",
+    "voip.trunks",
+    "voip.routes",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,65 @@
+"""The PBX as one file: each PBX area plugs in a resource for its top-level key of that file.
+
+``pbx apply`` validates every resource of the file first (errors name the key path, for example
+``outbound_routes[1].trunks[0]: no trunk 'carier1'``), then applies them in ``order`` inside one
+transaction through the area's own services (the same ones the admin and the API call). ``pbx
+export`` prints every resource's :meth:`Resource.export`; export followed by apply changes nothing.
+Areas register their resource with :func:`register` from their ``AppConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class PbxError:
+    path: str  # "trunks[0].host"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One line of ``pbx apply --dry-run``: what would be created, updated or deleted."""
+
+    action: str  # "create" | "update" | "delete"
+    path: str  # "trunks[carrier1]"
+    details: tuple[str, ...] = field(default=())  # "host: 127.0.0.2 -> 127.0.0.3"; secrets masked
+
+
+class Resource(Protocol):
+    key: str  # the file's top-level key: "trunks"
+    order: int  # apply order: referenced resources (trunks) before those that refer to them (routes)
+
+    def export(self) -> list[dict[str, Any]]:
+        """The current objects in the file's format, without secrets, in a stable order."""
+        ...
+
+    def validate(self, items: Sequence[Any], *, document: Mapping[str, Any]) -> list[PbxError]:
+        """Every error of this key's items; ``document`` is the whole file, for references."""
+        ...
+
+    def plan(self, items: Sequence[Any]) -> list[PlannedChange]:
+        """What :meth:`apply` would change, for already validated items."""
+        ...
+
+    def apply(self, items: Sequence[Any]) -> None:
+        """Make the PBX match the items (create, update, delete the others), inside the caller's
+        transaction; an omitted secret keeps the current one."""
+        ...
+
+
+_RESOURCES: dict[str, Resource] = {}
+
+
+def register(resource: Resource) -> None:
+    _RESOURCES[resource.key] = resource
+
+
+def resources() -> list[Resource]:
+    return sorted(_RESOURCES.values(), key=lambda resource: resource.order)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RoutesConfig(AppConfig):
+    """Outbound routes (dial patterns to trunks), inbound routes (DIDs to destinations) and the
+    registry of destinations."""
+
+    name = "voip.routes"
+    label = "routes"
+    verbose_name = _("VOIP")
+    default_auto_field = "django.db.models.BigAutoField"
