@@ -18,6 +18,8 @@ class CallDisposition(models.TextChoices):
     BUSY = "busy", _("busy")
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled")
+    # A queue caller who hung up (or timed out) before any agent answered.
+    ABANDONED = "abandoned", _("abandoned")
 
 
 class CallLog(models.Model):
@@ -60,6 +62,15 @@ class CallLog(models.Model):
     origination_id = models.CharField(_("origination id"), max_length=150, blank=True, db_index=True)
     # A call that rang the agent unanswered stays in their missed calls until they handle it.
     missed_handled_at = models.DateTimeField(_("missed call handled"), null=True, blank=True)
+    # External calls: the trunk (by name, so the record outlives the trunk) and the number called in.
+    trunk = models.CharField(_("trunk"), max_length=40, blank=True, db_index=True)
+    did = models.CharField(_("DID"), max_length=40, blank=True, db_index=True)
+    # Outbound calls: the number as the agent dialled it and as the route sent it to the provider.
+    dialled_number = models.CharField(_("dialled number"), max_length=40, blank=True)
+    sent_number = models.CharField(_("number sent"), max_length=40, blank=True)
+    # Queue calls: the queue (by name), the caller's wait until answered or abandoned.
+    queue = models.CharField(_("queue"), max_length=128, blank=True, db_index=True)
+    wait_seconds = models.PositiveIntegerField(_("wait, s"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
