@@ -116,7 +116,10 @@ def _registration_state(trunk: Trunk, found: OutboundRegistration | None) -> tup
 
 
 def _reachability(backend: object, trunk: Trunk) -> tuple[str, float | None]:
-    endpoint = backend.get_endpoint_status(trunk.name)  # type: ignore[attr-defined]
+    try:
+        endpoint = backend.get_endpoint_status(trunk.name)  # type: ignore[attr-defined]
+    except AMIActionError:  # "Unable to retrieve endpoint": Asterisk does not know it (yet)
+        return Reachability.UNKNOWN, None
     contact = next((c for c in endpoint.contacts if c.aor == trunk.name), None)
     if contact is None:
         return Reachability.UNKNOWN, None
