@@ -12,5 +12,6 @@ from . import (  # noqa: F401
     queues,
     sip_blocks,
     transports,
+    trunks,
     users,
 )
