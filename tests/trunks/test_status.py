@@ -87,3 +87,15 @@ def test_ami_down_gives_every_trunk_an_error_instead_of_raising(ami_at, closed_p
     status = trunk_statuses()["carrier1"]
     assert status.registration == Registration.UNKNOWN and status.error
     assert status.summary().startswith("live state unknown")
+
+
+def test_validate_reports_each_trunk(pbx) -> None:
+    from voip.diagnostics.checks import check_trunks
+
+    _trunk(qualify_frequency=2)
+    _trunk(name="off", enabled=False)
+    [line] = check_trunks(get_backend())
+    assert line.ok and line.message == "Trunk carrier1: registered; reachable, 8.0 ms"
+    pbx.server.replay_transcript(TRUNK_TRANSCRIPTS / "trunk-02-rejected.txt")
+    [line] = check_trunks(get_backend())
+    assert line.status == "error" and "rejected" in line.message and "password" in line.hint
