@@ -123,7 +123,7 @@ writeprotect=yes
 
 [provider-in]
 exten => _[+0-9*#].,1,Set(RECORD=${{EXTEN}}|${{CALLERID(num)}}|${{CALLERID(name)}}|${{CHANNEL(endpoint)}})
- same => n,Set(FILE({calls_log},,,al)=${{RECORD}})
+ same => n,Set(FILE({calls_log},,,al,u)=${{RECORD}})
  same => n,Answer()
  same => n,Wait({answer_seconds})
  same => n,Hangup()
@@ -171,6 +171,9 @@ class Provider:
         return f"{self.host}:{self.port}"
 
     def configure(self) -> None:
+        self.calls_log.parent.mkdir(parents=True, exist_ok=True)
+        # FILE() opens the file for appending only if it exists (funcs/func_env.c).
+        self.calls_log.touch()
         self.asterisk.configure_files(
             provider_files(
                 port=self.port,
