@@ -9,6 +9,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from voip.audit.models import AuditSource
+from voip.audit.services import audit_actor_set
+
 from .tokens import api_token_check
 
 
@@ -25,6 +28,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_check(raw.strip())
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API token."))
+        audit_actor_set(source=AuditSource.API, user=token.user)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
