@@ -189,7 +189,7 @@ def trunk_delete(*, name: str) -> None:
     """Remove trunk ``name`` and every row it wrote to Asterisk (its registration is unregistered)."""
     using = realtime_db_alias()
     with transaction.atomic(using="default"):
-        deleted, _ = Trunk.objects.filter(name=name).delete()
+        deleted, _per_model = Trunk.objects.filter(name=name).delete()
         if not deleted:
             raise TrunkNotFound([("name", _("no trunk '%(name)s'") % {"name": name})])
         # Realtime rows go first (inside the CRM transaction); if the CRM commit then failed the
