@@ -156,6 +156,20 @@ def parse_stat(text: str) -> dict[str, str]:
     return dict(zip(rows[0], rows[-1], strict=False))
 
 
+SQL_LINE = re.compile(
+    r"PostgreSQL query successful: (SELECT|INSERT|UPDATE|DELETE)\b(?:[^\n]*?\b(?:FROM|INTO)\s+|\s+)\"?(\w+)", re.I
+)
+
+
+def queries_by_table(log: str) -> dict[str, int]:
+    """``{"SELECT ps_contacts": n, ...}`` from res_config_pgsql's debug lines in an Asterisk log."""
+    counts: dict[str, int] = {}
+    for match in SQL_LINE.finditer(log):
+        key = f"{match.group(1).upper()} {match.group(2)}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def throughput(dates_ms: Sequence[float], durations_ms: Sequence[float]) -> float:
     """Completed per second: count over the span from the first start to the last completion."""
     if not dates_ms:
@@ -262,6 +276,8 @@ class ModeResult:
     edit_timeouts: int = 0
     service_ms: list[float] = field(default_factory=list)
     bypass_seen: bool | None = None  # a row changed behind the notifier's back showed at once
+    # Asterisk's realtime queries of a few traced REGISTERs / INVITEs, per call: {scenario: {table: n}}
+    queries: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def main() -> int:
@@ -413,6 +429,9 @@ def run(args: argparse.Namespace, modes: Sequence[str]) -> int:
             pbx.configure(generated)
             # cdr_csv writes a record per call there; without the folder it logs two errors per call.
             (pbx.log_dir / "cdr-csv").mkdir(parents=True, exist_ok=True)
+            # Debug lines go here only while the trace at the end of measure_mode switches them on.
+            with (pbx.etc / "logger.conf").open("a", encoding="utf-8") as logger_conf:
+                logger_conf.write("sql.log => debug\n")
             pbx.start()
             try:
                 results.append(
@@ -477,6 +496,18 @@ def measure_mode(
     loads.append(_loadavg())
     if mode != "static":
         time_edits(result, [e for e, _p in credentials], edits=args.edits)
+    # Which queries a call costs: a few calls with res_config_pgsql's debug output on (after the
+    # timed passes, so the logging costs them nothing).
+    traced = 5
+    for scenario, rows in (("register", register_rows), ("invite", invite_rows)):
+        sql_log = pbx.log_dir / "sql.log"
+        pbx.cli("core set debug 1 res_config_pgsql.so")
+        sipp(f"trace-{scenario}", scenario, rows[-traced:], 5, 1)
+        pbx.cli("core set debug off res_config_pgsql.so")
+        text = sql_log.read_text(errors="replace") if sql_log.exists() else ""
+        sql_log.unlink(missing_ok=True)
+        pbx.cli("logger reload")
+        result.queries[scenario] = {k: v / traced for k, v in sorted(queries_by_table(text).items())}
     return result
 
 
@@ -577,6 +608,13 @@ def report(
         )
         if result.edit_timeouts or not p99 < EDIT_TARGET_S * 1000:
             missed = True
+    print()
+    print("Asterisk's realtime queries per call, by statement and table (5 traced calls each):")
+    print()
+    for result in results:
+        for scenario, counts in result.queries.items():
+            shown = ", ".join(f"{key} {n:g}" for key, n in counts.items()) or "none"
+            print(f"- {result.mode} {scenario}: {shown}")
     by_mode = {r.mode: r for r in results}
     if "cache" in by_mode and "static" in by_mode:
         print()

@@ -124,3 +124,27 @@ def test_percentile(lookup: ModuleType) -> None:
     assert lookup.percentile([5.0], 99) == 5.0
     assert lookup.percentile([3, 1, 2], 50) == 2
     assert math.isnan(lookup.percentile([], 50))
+
+
+def test_queries_by_table_from_res_config_pgsql_debug_lines(lookup: ModuleType) -> None:
+    log = "\n".join(
+        [
+            "[2026-12-02 01:50:00.001] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
+            " SELECT * FROM ps_transports WHERE id = 'transport-udp'",
+            "[2026-12-02 01:50:00.002] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
+            " SELECT * FROM ps_transports WHERE id = 'transport-udp'",
+            "[2026-12-02 01:50:00.003] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
+            " UPDATE ps_contacts SET expiration_time = '1796178000' WHERE id = '20000;@abc'",
+            "[2026-12-02 01:50:00.004] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
+            " INSERT INTO queue_log (time) VALUES ('x')",
+            "[2026-12-02 01:50:00.005] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
+            " DELETE FROM ps_contacts WHERE id = '20001;@def'",
+            "[2026-12-02 01:50:00.006] DEBUG[1] res_config_pgsql.c: PostgreSQL RealTime: Found 1 rows.",
+        ]
+    )
+    assert lookup.queries_by_table(log) == {
+        "SELECT ps_transports": 2,
+        "UPDATE ps_contacts": 1,
+        "INSERT queue_log": 1,
+        "DELETE ps_contacts": 1,
+    }
