@@ -165,7 +165,11 @@ def queries_by_table(log: str) -> dict[str, int]:
     """``{"SELECT ps_contacts": n, ...}`` from res_config_pgsql's debug lines in an Asterisk log."""
     counts: dict[str, int] = {}
     for match in SQL_LINE.finditer(log):
-        key = f"{match.group(1).upper()} {match.group(2)}"
+        end = log.find("\n", match.start())
+        line = log[match.start() : end if end >= 0 else None]
+        # res_config_pgsql reads a table's columns from the catalogue the first time it writes to it.
+        table = "pg_catalog" if "pg_catalog." in line else match.group(2)
+        key = f"{match.group(1).upper()} {table}"
         counts[key] = counts.get(key, 0) + 1
     return counts
 
@@ -505,7 +509,8 @@ def measure_mode(
         sipp(f"trace-{scenario}", scenario, rows[-traced:], 5, 1)
         pbx.cli("core set debug off res_config_pgsql.so")
         text = sql_log.read_text(errors="replace") if sql_log.exists() else ""
-        sql_log.unlink(missing_ok=True)
+        if sql_log.exists():
+            sql_log.rename(pbx.log_dir / f"sql-{scenario}.log")  # kept with --keep
         pbx.cli("logger reload")
         result.queries[scenario] = {k: v / traced for k, v in sorted(queries_by_table(text).items())}
     return result

@@ -140,6 +140,8 @@ def test_queries_by_table_from_res_config_pgsql_debug_lines(lookup: ModuleType) 
             "[2026-12-02 01:50:00.005] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
             " DELETE FROM ps_contacts WHERE id = '20001;@def'",
             "[2026-12-02 01:50:00.006] DEBUG[1] res_config_pgsql.c: PostgreSQL RealTime: Found 1 rows.",
+            "[2026-12-02 01:50:00.007] DEBUG[1] res_config_pgsql.c: PostgreSQL query successful:"
+            " SELECT a.attname, t.typname FROM (((pg_catalog.pg_class c INNER JOIN pg_catalog.pg_namespace n",
         ]
     )
     assert lookup.queries_by_table(log) == {
@@ -147,4 +149,5 @@ def test_queries_by_table_from_res_config_pgsql_debug_lines(lookup: ModuleType) 
         "UPDATE ps_contacts": 1,
         "INSERT queue_log": 1,
         "DELETE ps_contacts": 1,
+        "SELECT pg_catalog": 1,
     }
