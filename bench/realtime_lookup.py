@@ -337,7 +337,7 @@ def run(args: argparse.Namespace, modes: Sequence[str]) -> int:
 
     from tests.integration.asterisk import BINARY, PrivateAsterisk, free_port
     from voip.models import PsAor, PsAuth, PsEndpoint
-    from voip.provisioning import notifier, services
+    from voip.provisioning import services
     from voip.realtime.router import realtime_db_alias
 
     call_command("migrate", verbosity=0)
@@ -445,7 +445,6 @@ def run(args: argparse.Namespace, modes: Sequence[str]) -> int:
                 pbx.stop()
             loads.append(_loadavg())
             print(f"{mode}: done; load {loads[-1]}", flush=True)
-        notifier.retry_pending()  # nothing listens any more: just empties the queue of this database
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
