@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView
@@ -18,6 +18,8 @@ from .services import contact_create
 
 class ContactPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Logged in and holding a role that may see contacts (403 otherwise); which ones is contacts_visible_to."""
+
+    request: HttpRequest  # set by the view it is mixed into
 
     def has_permission(self) -> bool:
         return may_view_contacts(self.request.user)
