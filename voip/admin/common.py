@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin, messages
 from django.db.models import Model
@@ -34,12 +34,22 @@ class ProvisioningPermissionsMixin:
         return has_perm(request, "voip.configure_pbx")
 
 
+_T = TypeVar("_T")
+
+
 def secret_fields_of(model: type[Model]) -> tuple[str, ...]:
     """The model's secret columns, declared once on the model as ``secret_fields``."""
     return tuple(getattr(model, "secret_fields", ()))
 
 
-class SecretFieldsAdminMixin:
+if TYPE_CHECKING:
+    # What the mixins below are mixed into: they use its model, admin_site and methods.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class SecretFieldsAdminMixin(_ModelAdmin):
     """Secret columns (SIP passwords, md5_cred, key passwords) never leave the database through the admin.
 
     A filter such as ``?md5_cred__startswith=a`` answers one character at a time, so any lookup
@@ -47,35 +57,33 @@ class SecretFieldsAdminMixin:
     kept out of the list, the search, the forms and the read-only views whatever a subclass lists.
     """
 
-    model: type[Model]
-
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         field_name = lookup.split(LOOKUP_SEP, 1)[0]
         if field_name in secret_fields_of(self.model):
             return False
-        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]
+        return super().lookup_allowed(lookup, value, request)
 
-    def _without_secrets(self, names: Iterable[Any]) -> list[Any]:
+    def _without_secrets(self, names: Iterable[_T]) -> list[_T]:
         secrets = secret_fields_of(self.model)
         return [name for name in names if not (isinstance(name, str) and name.split(LOOKUP_SEP, 1)[0] in secrets)]
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
-        return self._without_secrets(super().get_list_display(request))  # type: ignore[misc]
+        return self._without_secrets(super().get_list_display(request))
 
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
-        return self._without_secrets(super().get_list_filter(request))  # type: ignore[misc]
+        return self._without_secrets(super().get_list_filter(request))
 
     def get_search_fields(self, request: HttpRequest) -> list[Any]:
-        return self._without_secrets(super().get_search_fields(request))  # type: ignore[misc]
+        return self._without_secrets(super().get_search_fields(request))
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return self._without_secrets(super().get_fields(request, obj))  # type: ignore[misc]
+        return self._without_secrets(super().get_fields(request, obj))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return self._without_secrets(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return self._without_secrets(super().get_readonly_fields(request, obj))
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*(super().get_exclude(request, obj) or ()), *secret_fields_of(self.model)]  # type: ignore[misc]
+        return [*(super().get_exclude(request, obj) or ()), *secret_fields_of(self.model)]
 
 
 class RealtimeAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
@@ -98,7 +106,7 @@ class ReadOnlyAdmin(RealtimeAdmin):
 NEW_PASSWORDS_PAGE = "admin"  # where voip.new_passwords keeps the admin's new passwords
 
 
-class NewPasswordsPageMixin:
+class NewPasswordsPageMixin(_ModelAdmin):
     """A ``new-passwords/`` page under the model's admin URL: where a reset or a new extension
     redirects to (post/redirect/get). It shows the new passwords once; a reload shows none."""
 

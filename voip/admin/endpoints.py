@@ -10,7 +10,7 @@ endpoints exist.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -36,6 +36,9 @@ from voip.provisioning import services
 from voip.realtime.models import PsAor, PsContact, PsEndpoint
 
 from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec  # the stubs' name for what get_fieldsets returns
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +122,7 @@ class EndpointAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnl
     )
     readonly_fields = ("extension_user", "max_contacts", "page_registration")
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict[str, Any]]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> _FieldsetSpec:
         advanced = [f.name for f in self.model._meta.fields if f.name not in self.MAIN_FIELDS]
         return [
             (None, {"fields": self.MAIN_FIELDS}),

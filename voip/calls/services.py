@@ -171,6 +171,7 @@ class _ContactCache:
         if hit is not None:
             return hit
         contact = contact_by_number(number)
+        result: tuple[int | None, int | None]
         if contact is not None:
             result = (contact.pk, contact.company_id)
         else:
