@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,8 @@ from django.urls import path
 from django.utils.translation import gettext
 
 from voip import new_passwords
+
+from .labels import column_label, column_labels, list_column, names_itself
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +89,42 @@ class SecretFieldsAdminMixin(_ModelAdmin):
         return [*(super().get_exclude(request, obj) or ()), *secret_fields_of(self.model)]
 
 
+class RealtimeChangeList(ChangeList):
+    """Filter titles in the page's language (Django titles a column's filter with its verbose name)."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        specs, *rest = super().get_filters(request)
+        for spec in specs:
+            field_path = getattr(spec, "field_path", None)
+            if field_path and LOOKUP_SEP not in field_path and names_itself(self.model, field_path):
+                spec.title = column_label(self.model, field_path)
+        return (specs, *rest)
+
+
 class RealtimeAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
-    """Base of every admin of a realtime table."""
+    """Base of every admin of a realtime table: Asterisk's columns under translated names
+    (``voip.admin.labels``) in the list headers, the filters and the forms."""
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        columns = {field.name for field in self.model._meta.fields if names_itself(self.model, field.name)}
+        made = self.__dict__.setdefault("_list_columns", {})
+        shown = []
+        for name in super().get_list_display(request):
+            if isinstance(name, str) and name in columns:
+                if name not in made:
+                    made[name] = list_column(self.model, name)
+                name = made[name]
+            shown.append(name)
+        return shown
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return RealtimeChangeList
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = kwargs.get("form") or self.form
+        own = getattr(getattr(form, "Meta", None), "labels", None) or {}
+        kwargs["labels"] = {**column_labels(self.model), **own, **(kwargs.get("labels") or {})}
+        return super().get_form(request, obj, change, **kwargs)
 
 
 class ReadOnlyAdmin(RealtimeAdmin):

@@ -35,7 +35,13 @@ from voip.calls.presence_selectors import (
 from voip.provisioning import services
 from voip.realtime.models import PsAor, PsContact, PsEndpoint
 
-from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+from .common import (
+    NewPasswordsPageMixin,
+    ProvisioningPermissionsMixin,
+    ReadOnlyAdmin,
+    RealtimeChangeList,
+    reset_passwords_page,
+)
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec  # the stubs' name for what get_fieldsets returns
@@ -72,7 +78,7 @@ class RegistrationStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EndpointChangeList(ChangeList):
+class EndpointChangeList(RealtimeChangeList):
     """Attach owner and presence to the page's rows: two queries on ``default`` per page."""
 
     def get_results(self, request: HttpRequest) -> None:
