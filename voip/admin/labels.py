@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BooleanField, Model
+from django.db.models import BooleanField, Field, Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -155,12 +155,19 @@ def names_itself(model: type[Model], name: str) -> bool:
     return field.concrete and not field.is_relation and not isinstance(field.verbose_name, Promise)
 
 
+def _column(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):  # a reverse relation is no column
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
 def column_label(model: type[Model], name: str) -> Any:
     """The translated name of ``model``'s column ``name``, or Asterisk's own name for it.
 
     A model that names its field itself (``CallLog``, ``InternalNumber``) keeps that name."""
     if not names_itself(model, name):
-        return model._meta.get_field(name).verbose_name
+        return _column(model, name).verbose_name
     table = model._meta.db_table
     if name == "id" and table in ID_LABELS:
         return ID_LABELS[table]
@@ -182,7 +189,7 @@ def list_column(model: type[Model], name: str) -> Callable[[Model], Any]:
     Django takes a model field's header from its verbose name, with no hook to rename it: a
     callable with a ``short_description`` is the documented way to give a column another one.
     """
-    field = model._meta.get_field(name)
+    field = _column(model, name)
     choices = dict(field.flatchoices) if field.choices else None
 
     def show(obj: Model) -> Any:

@@ -38,7 +38,7 @@ class QueueAdmin(RealtimeAdmin):
         "autofill",
     )
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict[str, Any]]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         advanced = [f.name for f in self.model._meta.fields if f.name not in self.MAIN_FIELDS]
         return [
             (None, {"fields": self.MAIN_FIELDS}),
