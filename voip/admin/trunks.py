@@ -95,7 +95,7 @@ class TrunkForm(forms.ModelForm):
             values[name] = values[name] or ""
         return values
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if self.errors:
             return cleaned
@@ -143,7 +143,7 @@ class TrunkAdmin(admin.ModelAdmin):
             # One AMI session for the whole page's trunks.
             cache = trunk_statuses()
             if request is not None:
-                request._trunk_statuses = cache  # type: ignore[attr-defined]
+                request._trunk_statuses = cache
         return cache.get(obj.name) or trunk_statuses(trunks=[obj])[obj.name]
 
     @admin.display(description=_("live state"))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
 from voip.provisioning.notifier import Change, ObjectType, notify
 from voip.realtime.escaping import encode_realtime_value
@@ -139,13 +139,11 @@ def trunk_rows(trunk: TrunkRowInput, *, password: str | None) -> TrunkRows:
     return TrunkRows(endpoint=endpoint, aor=aor, auth=auth, registration=registration, identifies=identifies)
 
 
-def _stored(model: type[models.Model], using: str, object_id: str, columns: Sequence[str]) -> dict[str, Any] | None:
+def _stored(model: Any, using: str, object_id: str, columns: Sequence[str]) -> dict[str, Any] | None:
     return model.objects.using(using).filter(id=object_id).values(*columns).first()
 
 
-def _write_one(
-    model: type[models.Model], using: str, row: dict[str, Any] | None, object_id: str
-) -> tuple[Change | None, set[str]]:
+def _write_one(model: Any, using: str, row: dict[str, Any] | None, object_id: str) -> tuple[Change | None, set[str]]:
     """Create, update or delete one row so that it is ``row``; returns the change and the changed columns."""
     manager = model.objects.using(using)
     if row is None:
@@ -186,7 +184,7 @@ def trunk_rows_write(*, using: str, rows: TrunkRows) -> TrunkRowsWritten:
     if rows.auth is None and registration_change is Change.DELETED:
         # The unregistration that the reload starts is challenged by the provider and answered
         # with this auth row: it goes once that is over.
-        auth_change, auth_columns = None, set()
+        auth_change, auth_columns = None, set[str]()
     else:
         auth_change, auth_columns = _write_one(PsAuth, using, rows.auth, name)
     identifies_changed = _write_identifies(using, name, rows.identifies)
@@ -236,15 +234,15 @@ def _write_identifies(using: str, name: str, rows: Sequence[dict[str, Any]]) -> 
 def trunk_rows_snapshot(*, using: str, name: str) -> dict[str, list[dict[str, Any]]]:
     """Every stored row of one trunk, to put back if the CRM side of a save fails (Option B)."""
     return {
-        "endpoint": list(PsEndpoint.objects.using(using).filter(id=name).values()),
-        "aor": list(PsAor.objects.using(using).filter(id=name).values()),
-        "auth": list(PsAuth.objects.using(using).filter(id=name).values()),
-        "registration": list(PsRegistration.objects.using(using).filter(id=name).values()),
-        "identify": list(PsEndpointIdIp.objects.using(using).filter(endpoint=name).values()),
+        "endpoint": [dict(row) for row in PsEndpoint.objects.using(using).filter(id=name).values()],
+        "aor": [dict(row) for row in PsAor.objects.using(using).filter(id=name).values()],
+        "auth": [dict(row) for row in PsAuth.objects.using(using).filter(id=name).values()],
+        "registration": [dict(row) for row in PsRegistration.objects.using(using).filter(id=name).values()],
+        "identify": [dict(row) for row in PsEndpointIdIp.objects.using(using).filter(endpoint=name).values()],
     }
 
 
-_SNAPSHOT_MODELS: dict[str, type[models.Model]] = {
+_SNAPSHOT_MODELS: dict[str, Any] = {
     "endpoint": PsEndpoint,
     "aor": PsAor,
     "auth": PsAuth,
