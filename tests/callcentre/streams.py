@@ -4,22 +4,43 @@ Recorded (../shared/asterisk/ami): 08-realtime-queue-call.txt (a caller answered
 member PJSIP/1001 of ``support``), 16-queue-add-pause-penalty-status-remove-errors.txt (QueueAdd,
 QueuePause with a reason, unpause, QueueStatus Queue: support, QueueRemove).
 
-Derived, not recorded (kept here, apart from the recordings): a second member rung first in a
-ring-all queue (file 08's AgentCalled/AgentRingNoAnswer renamed to PJSIP/1002) and
-``QueueCallerAbandon`` (file 08's QueueCallerLeave with the event name and app_queue's
-``OriginalPosition``/``HoldTime`` headers of ``apps/app_queue.c``'s documentation).
+Recorded for the call centre from a private Asterisk 22.10.1 by ``tests/integration/test_queues.py``
+(``RECORD_QUEUE_TRANSCRIPTS=1``), in ``tests/callcentre/transcripts/``: 31 (ring-all, PJSIP/1000
+answers while PJSIP/1001 rings), 32 (PJSIP/1000 paused "Lunch" from the CRM, the caller abandons
+while PJSIP/1001 rings: QueueCallerAbandon with HoldTime comes before QueueCallerLeave), 33 (a CLI
+``queue pause member ... reason Break`` and unpause).
+
+Derived, not recorded (kept apart from the recordings): a member rung first and timing out in a
+ring-all queue (file 08's AgentCalled/AgentRingNoAnswer renamed to PJSIP/1002) and an abandon
+built from file 08 (its QueueCallerLeave renamed, with app_queue's ``HoldTime``).
 """
 
 from __future__ import annotations
 
-from tests.ami.transcripts import load
+from pathlib import Path
+
+from tests.ami.transcripts import Session, load, parse_file
 from voip.ami.protocol import AMIParser, Message
+
+OWN_TRANSCRIPTS = Path(__file__).resolve().parent / "transcripts"
+
+
+def own(prefix: str) -> list[Session]:
+    """Sessions of one of our own recordings (``tests/callcentre/transcripts``)."""
+    path = next(p for p in sorted(OWN_TRANSCRIPTS.glob("*.txt")) if p.name.startswith(prefix))
+    return parse_file(path)
+
+
+def _events(sessions: list[Session], session: int) -> list[bytes]:
+    return [raw for raw in sessions[session].messages() if raw.startswith(b"Event: ") and b"\r\nActionID: " not in raw]
 
 
 def events(prefix: str, session: int = 0) -> list[bytes]:
-    return [
-        raw for raw in load(prefix)[session].messages() if raw.startswith(b"Event: ") and b"\r\nActionID: " not in raw
-    ]
+    return _events(load(prefix), session)
+
+
+def own_events(prefix: str, session: int = 0) -> list[bytes]:
+    return _events(own(prefix), session)
 
 
 def parse(data: bytes) -> list[Message]:

@@ -85,3 +85,25 @@ def test_events_of_other_modules_are_ignored() -> None:
         feed(tracker, [raw for raw in streams.queue_call() if not raw.startswith((b"Event: Queue", b"Event: Agent"))])
         == []
     )
+
+
+def test_recorded_ringall_credits_the_phone_that_answered_not_the_one_rung_first() -> None:
+    out = feed(qt.QueueTracker(), streams.own_events("31"))
+    rung = [o.interface for o in out if isinstance(o, qt.AgentRung)]
+    assert set(rung) == {"PJSIP/1000", "PJSIP/1001"}
+    assert [o.interface for o in out if isinstance(o, qt.CallAnswered)] == ["PJSIP/1000"]
+
+
+def test_recorded_abandon_while_the_paused_agent_is_skipped() -> None:
+    tracker = qt.QueueTracker()
+    out = feed(tracker, streams.own_events("32"))
+    assert [o.interface for o in out if isinstance(o, qt.AgentRung)] == ["PJSIP/1001"]  # not the paused 1000
+    [abandoned] = [o for o in out if isinstance(o, qt.CallAbandoned)]
+    assert (abandoned.queue, abandoned.wait_seconds) == ("support", 4)
+    assert tracker.queues["support"].callers == {}
+    assert tracker.queues["support"].members["PJSIP/1000"].reason == "Lunch"
+
+
+def test_recorded_cli_pause_carries_its_reason() -> None:
+    out = feed(qt.QueueTracker(), streams.own_events("33"))
+    assert [(o.paused, o.reason) for o in out] == [(True, "Break"), (False, "")]

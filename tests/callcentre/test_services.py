@@ -194,3 +194,14 @@ def test_pause_made_outside_the_crm_shows_in_the_crm(support, people, fake_ami) 
     assert (state.paused, state.status) == (False, "available")
     panel = agent_panel(user=people["alice"])
     assert panel["queues"][0]["status"] == "available"
+
+
+def test_recorded_abandon_on_its_calllog(support, people, fake_ami) -> None:
+    # File 32 of tests/callcentre/transcripts: extension 1000 paused, the caller gave up after 4 s.
+    listener = listener_for(fake_ami)
+    raws = streams.own_events("32")
+    run(listener, raws)
+    [call] = QueueCall.objects.all()
+    assert (call.abandoned, call.wait_seconds, call.answered_interface) == (True, 4, "")
+    board = wallboard(queues=["support"])[0]
+    assert (board["abandoned"], board["answered"], board["waiting"]) == (1, 0, 0)
