@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     aors,
+    audit,
     auths,
     calls,
     contacts,
@@ -13,4 +14,5 @@ from . import (  # noqa: F401
     sip_blocks,
     transports,
     users,
+    webhooks,
 )

@@ -266,7 +266,7 @@ def agent_unpause(*, actor: Any, user: Any, queue: CallQueue) -> AgentQueueState
     return state
 
 
-def _open_pause(state: AgentQueueState, reason: str, now: dt.datetime) -> None:
+def _open_pause(state: AgentQueueState, reason: str, now: dt.datetime, *, save: bool = True) -> None:
     if state.paused and state.pause_reason == reason:
         return
     _close_pause(state.queue, state.interface, now)
@@ -275,7 +275,8 @@ def _open_pause(state: AgentQueueState, reason: str, now: dt.datetime) -> None:
     )
     state.paused, state.pause_reason, state.paused_since = True, reason, now
     state.status, state.since = AgentStatus.PAUSED, now
-    state.save()
+    if save:
+        state.save()
 
 
 def _close_pause(queue: str, interface: str, now: dt.datetime) -> None:
@@ -343,19 +344,28 @@ def apply_queue_outputs(
     touched_queues: set[str] = set()
     linkedids: set[str] = set(call_linkedids)
     written = 0
+    outputs = list(outputs)
+    # The batch's agent states in one query, written once each at the end.
+    pairs = {(o.queue, o.interface) for o in outputs if isinstance(o, tracker.MemberChanged | tracker.MemberRemoved)}
+    known: dict[tuple[str, str], AgentQueueState] = {}
+    if pairs:
+        rows = AgentQueueState.objects.filter(queue__in={q for q, _i in pairs}, interface__in={i for _q, i in pairs})
+        known = {(row.queue, row.interface): row for row in rows}
     with transaction.atomic(using="default"):
         for out in outputs:
             written += 1
             if isinstance(out, tracker.MemberChanged):
                 user_id = users.get(out.interface)
-                state, _created = AgentQueueState.objects.get_or_create(
-                    queue=out.queue, interface=out.interface, defaults={"user_id": user_id, "since": out.at}
-                )
+                state = known.get((out.queue, out.interface))
+                if state is None:
+                    state = known[(out.queue, out.interface)] = AgentQueueState.objects.create(
+                        queue=out.queue, interface=out.interface, user_id=user_id, since=out.at
+                    )
                 _apply_member(state, out, user_id)
                 changed_states[(out.queue, out.interface)] = state
                 touched_queues.add(out.queue)
             elif isinstance(out, tracker.MemberRemoved):
-                state = AgentQueueState.objects.filter(queue=out.queue, interface=out.interface).first()
+                state = known.get((out.queue, out.interface))
                 if state is not None and state.status != AgentStatus.LOGGED_OUT:
                     _close_pause(out.queue, out.interface, out.at)
                     state.status, state.since, state.paused, state.pause_reason = (
@@ -364,7 +374,6 @@ def apply_queue_outputs(
                         False,
                         "",
                     )
-                    state.save()
                     changed_states[(out.queue, out.interface)] = state
                 touched_queues.add(out.queue)
             elif isinstance(out, tracker.CallerJoined):
@@ -429,6 +438,9 @@ def apply_queue_outputs(
                 touched_queues.add(out.queue)
             else:
                 written -= 1
+        if changed_states:
+            fields = ["user", "status", "paused", "pause_reason", "since", "paused_since", "calls_taken", "updated_at"]
+            AgentQueueState.objects.bulk_update(list(changed_states.values()), fields)
         overlay_queue_calls(linkedids=linkedids)
     if push_changes:
         transaction.on_commit(lambda: push.after_batch(list(changed_states.values()), touched_queues), using="default")
@@ -440,16 +452,16 @@ def _apply_member(state: AgentQueueState, out: tracker.MemberChanged, user_id: i
         state.user_id = user_id
     if out.paused and not state.paused:
         # A pause made outside the CRM (CLI, another AMI client): its own reason, or none.
-        _open_pause(state, out.reason, out.at)
+        _open_pause(state, out.reason, out.at, save=False)
     elif out.paused and out.reason and out.reason != state.pause_reason:
-        _open_pause(state, out.reason, out.at)
+        _open_pause(state, out.reason, out.at, save=False)
     elif not out.paused and state.paused:
         _close_pause(state.queue, state.interface, out.at)
         state.paused, state.pause_reason, state.paused_since = False, "", None
     if out.status != state.status:
         state.status, state.since = out.status, out.at
     state.calls_taken = out.calls_taken
-    state.save()
+    state.updated_at = out.at
 
 
 def overlay_queue_calls(*, linkedids: Iterable[str]) -> int:

@@ -53,9 +53,9 @@ from voip.callcentre import services as callcentre_services
 from voip.callcentre.tracker import QueueTracker
 from voip.calls import services, sip_security
 from voip.calls.event_fields import event_time
-from voip.calls.presence import PresenceTracker
+from voip.calls.presence import PresenceTracker, PresenceUpdate
 from voip.calls.single_listener import ListenerLock, listener_lock_name
-from voip.calls.tracker import CallTracker, CallUpdate, Directory
+from voip.calls.tracker import CallTracker, CallUpdate, Directory, Output
 from voip.conf import (
     AsteriskSettings,
     TelephonyNotConfigured,
@@ -64,6 +64,7 @@ from voip.conf import (
     calls_settings,
     pbx_time_zone,
 )
+from voip.webhooks.delivery import WebhookDeliveryThread
 
 __all__ = [
     "LISTENER_EVENTS",
@@ -183,6 +184,7 @@ class CallEventListener:
         queue_hard_max: int | None = None,
         single_instance: bool = True,
         standby_retry: float = 5.0,
+        deliver_webhooks: bool = False,
     ) -> None:
         if options is None:
             options = asterisk_settings()
@@ -216,6 +218,9 @@ class CallEventListener:
         self._stopped: asyncio.Event | None = None
         self.single_instance = single_instance
         self.standby_retry = standby_retry
+        # The listener that holds this Asterisk's lock also sends the webhooks, in a thread of its own.
+        self.deliver_webhooks = deliver_webhooks
+        self._webhooks: WebhookDeliveryThread | None = None
         self.lock: ListenerLock | None = None
         security = sip_security.security_settings()
         self.security_enabled = bool(security["ENABLED"])
@@ -413,7 +418,7 @@ class CallEventListener:
         for signum in (signal.SIGTERM, signal.SIGINT):
             # Not possible outside the main thread (embedded mode) or on some platforms.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, lambda s=signum: self._on_signal(s))
+                loop.add_signal_handler(signum, self._on_signal, signum)
 
     def _on_signal(self, signum: int) -> None:
         _log(logging.INFO, "listener_stopping", signal=signal.Signals(signum).name)
@@ -425,8 +430,15 @@ class CallEventListener:
             return
         self._worker = threading.Thread(target=self._work, name="voip-call-events", daemon=True)
         self._worker.start()
+        if self.deliver_webhooks and (self._webhooks is None or not self._webhooks.is_alive()):
+            self._webhooks = WebhookDeliveryThread()
+            self._webhooks.start()
 
     def _stop_worker(self) -> None:
+        if self._webhooks is not None:
+            self._webhooks.stop()
+            self._webhooks.join(timeout=10)
+            self._webhooks = None
         if self._worker is None:
             return
         self._put(_STOP)
@@ -533,7 +545,8 @@ class CallEventListener:
         if not self.security_enabled or message.get("Event") not in sip_security.FAILURE_EVENTS:
             return None
         if message.get("Service") != "PJSIP":
-            return None  # AMI's own login failures (transcript 18) are not SIP traffic
+            # AMI's own login failures (18-restricted-user-permission-denied-md5-challenge.txt): not SIP traffic
+            return None
         if time.monotonic() - self._never_block_loaded_at > 300:
             # The trunks' addresses come from ps_endpoint_id_ips: re-read every few minutes.
             self._never_block = self._with_db_retry(sip_security.never_block_networks, ami_host=self.client.host)
@@ -610,7 +623,7 @@ class CallEventListener:
         self.tracker.forget_directory_cache()
         self.directory.refresh()
         now = marker.at or dt.datetime.now(dt.UTC)
-        outputs = self.tracker.resync_channels(marker.channels, now)
+        outputs: list[Output | PresenceUpdate] = [*self.tracker.resync_channels(marker.channels, now)]
         if marker.contacts is not None:
             outputs.extend(self.presence.resync_contacts(marker.contacts, now))
         queue_outputs: list[Any] = []
@@ -675,7 +688,7 @@ def maybe_start_embedded_listener() -> bool:
     with _embedded_lock:
         if _embedded_thread is not None and _embedded_thread.is_alive():
             return False
-        listener = CallEventListener()
+        listener = CallEventListener(deliver_webhooks=True)
 
         def run() -> None:
             try:
