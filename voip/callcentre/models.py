@@ -174,7 +174,7 @@ class WaitingCaller(models.Model):
 
     queue = models.CharField(_("queue"), max_length=64, db_index=True)
     uniqueid = models.CharField(_("call id"), max_length=150, unique=True)
-    linkedid = models.CharField(max_length=150, blank=True)
+    linkedid = models.CharField(_("linked call id"), max_length=150, blank=True)
     caller_number = models.CharField(_("caller"), max_length=40, blank=True)
     caller_name = models.CharField(_("caller name"), max_length=80, blank=True)
     joined_at = models.DateTimeField(_("joined"))
@@ -191,8 +191,8 @@ class WaitingCaller(models.Model):
 class QueueCall(models.Model):
     """One call through a queue: its wait and who answered; laid over the CallLog of its linkedid."""
 
-    linkedid = models.CharField(max_length=150, db_index=True)
-    uniqueid = models.CharField(max_length=150, unique=True)
+    linkedid = models.CharField(_("linked call id"), max_length=150, db_index=True)
+    uniqueid = models.CharField(_("call id"), max_length=150, unique=True)
     queue = models.CharField(_("queue"), max_length=64, db_index=True)
     caller_number = models.CharField(_("caller"), max_length=40, blank=True)
     joined_at = models.DateTimeField(_("joined"), db_index=True)
@@ -209,7 +209,7 @@ class QueueCall(models.Model):
     rung = models.JSONField(_("rung"), default=list)
     talk_seconds = models.PositiveIntegerField(_("talk, s"), null=True, blank=True)
     abandoned = models.BooleanField(_("abandoned"), default=False)
-    ended = models.BooleanField(default=False)
+    ended = models.BooleanField(_("ended"), default=False)
 
     class Meta:
         verbose_name = _("queue call")
@@ -227,12 +227,16 @@ class SupervisorAction(models.Model):
         WHISPER = "whisper", _("whisper")
         BARGE = "barge", _("barge in")
 
-    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), on_delete=models.PROTECT, related_name="+"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.PROTECT, related_name="+"
+    )
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    succeeded = models.BooleanField(default=False)
-    error = models.CharField(max_length=255, blank=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+    error = models.CharField(_("error"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
