@@ -17,6 +17,7 @@ changes of several transactions are sent together when the block ends. What each
 * a created (or re-provisioned) transport: ``pjsip show transport <id>`` (bound on its first
   lookup, NOTES).
 * a registration: ``Reload res_pjsip_outbound_registration.so`` (NOTES "Trunks").
+* a realtime queue or queue member: nothing (app_queue re-reads both on each lookup).
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -56,6 +57,10 @@ class ObjectType(StrEnum):
     AUTH = "auth"
     TRANSPORT = "transport"
     REGISTRATION = "registration"
+    # app_queue re-reads realtime queues and their members on each lookup: these need no action
+    # (apps/app_queue.c, load_realtime_queue and update_realtime_members).
+    QUEUE = "queue"
+    QUEUE_MEMBER = "queue_member"
 
 
 class Change(StrEnum):
