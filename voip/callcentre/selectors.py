@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -161,14 +161,14 @@ def wallboard(*, queues: Iterable[str] | None = None, now: dt.datetime | None = 
     }
     empty = {"answered": 0, "abandoned": 0, "avg_wait": None, "avg_talk": None}
     for queue in queue_list:
-        figures = {**empty, **per_queue.get(queue.name, {})}
+        figures: dict[str, Any] = {**empty, **per_queue.get(queue.name, {})}
         offered = figures["answered"] + figures["abandoned"]
         by_state: dict[str, int] = {value: 0 for value in AgentStatus.values}
         agents = []
         for state in sorted(states[queue.name], key=lambda s: s.interface):
             status = state.status
             by_state[status] = by_state.get(status, 0) + 1
-            row = per_agent.get((queue.name, state.interface), {})
+            row: Mapping[str, Any] = per_agent.get((queue.name, state.interface), {})
             agents.append(
                 {
                     "interface": state.interface,

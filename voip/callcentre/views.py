@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
@@ -32,7 +35,7 @@ def _int(value: str | None) -> int:
         raise ValidationError(_("Choose a pause reason from the list.")) from exc
 
 
-def _answer(request: HttpRequest, ok_message: str, run) -> HttpResponse:
+def _answer(request: HttpRequest, ok_message: str, run: Callable[[], object]) -> HttpResponse:
     try:
         run()
     except ValidationError as exc:
@@ -44,7 +47,7 @@ def _answer(request: HttpRequest, ok_message: str, run) -> HttpResponse:
     return _back(request)
 
 
-def _target(request: HttpRequest):
+def _target(request: HttpRequest) -> Any:
     """The agent acted on: yourself, or (supervisors) the one named in the form."""
     agent_id = request.POST.get("agent")
     if not agent_id or str(agent_id) == str(request.user.pk):
