@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "voip.calls",
     "voip.trunks",
     "voip.routes",
+    "voip.callcentre",
     "voip.webhooks",
     "voip.api",
     "voip.audit",

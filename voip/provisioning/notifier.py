@@ -24,6 +24,7 @@ changes of several transactions are sent together when the block ends. What each
 * a registration's credentials (its auth row) while the registration row is unchanged:
   ``PJSIPRegister`` for it, after that reload when both are due. The reload keeps an unchanged
   registration's state, Rejected included (NOTES "Trunks").
+* a realtime queue or queue member: nothing (app_queue re-reads both on each lookup).
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -65,6 +66,10 @@ class ObjectType(StrEnum):
     REGISTRATION = "registration"
     STATIC_CONTACT_AOR = "static_contact_aor"
     REGISTRATION_CREDENTIALS = "registration_credentials"
+    # app_queue re-reads realtime queues and their members on each lookup: these need no action
+    # (apps/app_queue.c, load_realtime_queue and update_realtime_members).
+    QUEUE = "queue"
+    QUEUE_MEMBER = "queue_member"
 
 
 class Change(StrEnum):
