@@ -17,6 +17,7 @@ changes of several transactions are sent together when the block ends. What each
 * a created (or re-provisioned) transport: ``pjsip show transport <id>`` (bound on its first
   lookup, NOTES).
 * a registration: ``Reload res_pjsip_outbound_registration.so`` (NOTES "Trunks").
+* dialplan rows (routes): nothing; pbx_realtime reads them per call (docs/routes.md).
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -56,6 +57,9 @@ class ObjectType(StrEnum):
     AUTH = "auth"
     TRANSPORT = "transport"
     REGISTRATION = "registration"
+    # Rows of the realtime ``extensions`` table (routes): read per call by pbx_realtime, whose cache
+    # keeps a lookup one second (pbx/pbx_realtime.c), so they need no AMI action.
+    DIALPLAN = "dialplan"
 
 
 class Change(StrEnum):
