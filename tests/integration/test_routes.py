@@ -10,17 +10,22 @@ provider's INVITE: ``CHANNEL(endpoint)`` names the "trunk".
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from crm.models import Contact
 from tests.integration.phones import wait_until
+from tests.integration.sip_probe import invite
 from voip.provisioning.models import InternalNumber
 from voip.routes.dialplan import INBOUND_CONTEXT
+from voip.routes.models import InboundRoute, OutboundRoute
 from voip.routes.owners import caller_owners_rebuild
 from voip.routes.services import inbound_route_save, outbound_route_save
 from voip.trunks.models import NumberFormat, Trunk
+from voip.trunks.services import trunk_delete, trunk_save
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, databases=["default", "asterisk"])]
 
@@ -107,3 +112,71 @@ def test_a_blocked_caller_rings_nobody(live_pbx, two_extensions, phone_factory) 
     # Another caller gets through on the same route ("any" number of the trunk).
     live_pbx.api().originate_call("1000", "74951234567", callerid="84950000000", context=INBOUND_CONTEXT)
     callee.wait_event("CALL_INCOMING", since=mark)
+
+
+# -- with the provider Asterisk on 127.0.0.2 (tests/integration/provider.py) -----------------------
+
+
+@pytest.fixture
+def carrier(live_pbx, two_extensions, provider) -> Iterator[Trunk]:
+    """carrier1 registered to the provider; deleted through the service afterwards (Asterisk
+    unloads its registration before the databases are flushed)."""
+    trunk = trunk_save(
+        name="carrier1",
+        host=provider.address,
+        username=provider.username,
+        password=provider.password,
+        register=True,
+        match=[provider.host],
+        qualify_frequency=0,
+    )
+    provider.wait_registered(timeout=10)
+    yield trunk
+    OutboundRoute.objects.all().delete()
+    InboundRoute.objects.all().delete()
+    for name in Trunk.objects.values_list("name", flat=True):
+        trunk_delete(name=name)
+
+
+def test_the_provider_gets_the_number_and_caller_id_the_route_sends(
+    live_pbx, two_extensions, phone_factory, provider, carrier
+) -> None:
+    caller = phone_factory("1000", two_extensions["1000"])
+    outbound_route_save(
+        name="national", patterns=["8XXXXXXXXXX"], trunks=["carrier1"], strip=1, prepend="7", caller_id="+74950001122"
+    )
+    caller.dial("84951234567")
+    call = provider.wait_for_call(timeout=15)
+    # Route: strip 1, prepend 7 -> 74951234567; the trunk's format (E.164 with +) -> +74951234567.
+    assert (call.exten, call.caller_id) == ("+74951234567", "+74950001122")
+
+
+def test_a_call_from_the_provider_to_a_did_rings_the_owner(
+    live_pbx, two_extensions, phone_factory, provider, carrier
+) -> None:
+    owner_phone = phone_factory("1001", two_extensions["1001"], answer="manual")
+    owner = get_user_model().objects.create(username="ivanov")
+    InternalNumber.objects.create(user=owner, number="1001", endpoint_id="1001")
+    Contact.objects.create(first_name="Client", phone="+7 916 123-45-67", owner=owner)
+    inbound_route_save(
+        trunk="carrier1",
+        did="+74951234567",
+        destination={"contact_owner": {"timeout": 10, "fallback": {"hangup": True}}},
+    )
+    mark = owner_phone.mark()
+    provider.call_crm("74951234567", caller_id="89161234567")
+    incoming = owner_phone.wait_event("CALL_INCOMING", since=mark)
+    assert "+79161234567" in incoming.get("peeruri", ""), incoming
+
+
+def test_an_invite_from_an_unknown_address_reaches_no_route(live_pbx, two_extensions, provider, carrier) -> None:
+    outbound_route_save(name="national", patterns=["8XXXXXXXXXX"], trunks=["carrier1"])
+    inbound_route_save(trunk="carrier1", did="any", destination={"hangup": True})
+    target = ("127.0.0.1", live_pbx.sip_port)
+    before = len((live_pbx.asterisk.log_dir / "messages.log").read_text(errors="replace"))
+    answer = invite(source_host="127.0.0.3", target=target, from_user="carrier1", to_user="84951234567")
+    assert answer in (401, 403)  # challenged or refused: never identified, never in a dialplan context
+    time.sleep(1)
+    assert provider.calls() == []
+    messages = (live_pbx.asterisk.log_dir / "messages.log").read_text(errors="replace")[before:]
+    assert "84951234567@" not in messages
