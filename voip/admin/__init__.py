@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     aors,
+    audit,
     auths,
     calls,
     contacts,
@@ -14,4 +15,5 @@ from . import (  # noqa: F401
     sip_blocks,
     transports,
     users,
+    webhooks,
 )
