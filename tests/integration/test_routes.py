@@ -174,9 +174,10 @@ def test_an_invite_from_an_unknown_address_reaches_no_route(live_pbx, two_extens
     inbound_route_save(trunk="carrier1", did="any", destination={"hangup": True})
     target = ("127.0.0.1", live_pbx.sip_port)
     before = len((live_pbx.asterisk.log_dir / "messages.log").read_text(errors="replace"))
+    calls_before = len(provider.calls())  # the provider's log keeps earlier tests' calls
     answer = invite(source_host="127.0.0.3", target=target, from_user="carrier1", to_user="84951234567")
     assert answer in (401, 403)  # challenged or refused: never identified, never in a dialplan context
     time.sleep(1)
-    assert provider.calls() == []
+    assert len(provider.calls()) == calls_before
     messages = (live_pbx.asterisk.log_dir / "messages.log").read_text(errors="replace")[before:]
     assert "84951234567@" not in messages
