@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     routes,
     sip_blocks,
     transports,
+    trunks,
     users,
     webhooks,
 )
