@@ -183,6 +183,9 @@ class Provider:
                 answer_seconds=self.answer_seconds,
             )
         )
+        # FILE(...,al) appends only to a file that exists (func_env.c: "Cannot open").
+        self.calls_log.parent.mkdir(parents=True, exist_ok=True)
+        self.calls_log.touch()
 
     def start(self) -> None:
         self.asterisk.start()
