@@ -24,6 +24,18 @@ def _lines(text: str) -> list[str]:
     return [line for line in (text or "").splitlines() if line != ""]
 
 
+def _char_field(form: forms.BaseForm, name: str) -> forms.CharField:
+    field = form.fields[name]
+    assert isinstance(field, forms.CharField)
+    return field
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class OutboundRouteForm(forms.ModelForm):
     patterns_text = forms.CharField(
         label=_("dial patterns"),
@@ -51,7 +63,7 @@ class OutboundRouteForm(forms.ModelForm):
         self.fields["trunks_text"].help_text = _(
             "Trunk names separated by commas; the next is tried when one is unavailable or full. Trunks: %(names)s"
         ) % {"names": ", ".join(Trunk.objects.values_list("name", flat=True)) or "-"}
-        self.fields["patterns_text"].strip = False
+        _char_field(self, "patterns_text").strip = False
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -73,7 +85,7 @@ class OutboundRouteForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.errors:
             return cleaned
         if self.instance.pk and cleaned.get("name") != self.instance.name:
@@ -158,9 +170,9 @@ class InboundRouteForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = _kind_choices()
-        self.fields["destination_kind"].choices = choices
-        self.fields["fallback_kind"].choices = [("", "-"), *[c for c in choices if c[0] != "contact_owner"]]
-        self.fields["blocklist_text"].strip = False
+        _choice_field(self, "destination_kind").choices = choices
+        _choice_field(self, "fallback_kind").choices = [("", "-"), *[c for c in choices if c[0] != "contact_owner"]]
+        _char_field(self, "blocklist_text").strip = False
         if self.instance.pk and not self.is_bound:
             ((kind, value),) = self.instance.destination.items()
             self.initial["destination_kind"] = kind
@@ -199,7 +211,7 @@ class InboundRouteForm(forms.ModelForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.errors:
             return cleaned
         try:

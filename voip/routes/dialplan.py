@@ -154,7 +154,8 @@ def numbering_plan(region: str | None = None) -> NumberingPlan:
     if metadata is None:
         raise ValueError(f"unknown region {region!r}")
     intl = metadata.international_prefix or ""
-    lengths = tuple(sorted(set(metadata.general_desc.possible_length or ())))
+    general = metadata.general_desc
+    lengths = tuple(sorted(set((general.possible_length if general is not None else None) or ())))
     return NumberingPlan(
         country_code=str(metadata.country_code),
         national_prefix=metadata.national_prefix or "",

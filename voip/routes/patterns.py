@@ -67,7 +67,7 @@ def _charset(element: str) -> set[str] | None:
     if element in (".", "!"):
         return None
     if element.startswith("["):
-        body, chars = element[1:-1], set()
+        body, chars = element[1:-1], set[str]()
         i = 0
         while i < len(body):
             if i + 2 < len(body) and body[i + 1] == "-":
