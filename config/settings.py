@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "voip.calls",
     "voip.trunks",
     "voip.routes",
+    "voip.pbx",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,12 @@
 ``outbound_routes[1].trunks[0]: no trunk 'carier1'``), then applies them in ``order`` inside one
 transaction through the area's own services (the same ones the admin and the API call). ``pbx
 export`` prints every resource's :meth:`Resource.export`; export followed by apply changes nothing.
-Areas register their resource with :func:`register` from their ``AppConfig.ready``.
+The resources are registered in one place, ``voip.pbx.apps.PbxConfig.ready`` (docs/pbx-as-code.md,
+"Adding a resource"), so the file's keys and their apply order can be read in one list.
+
+Applying runs in two passes inside the one transaction: every resource's :meth:`Resource.apply`
+(create, update) in ``order``, then every :meth:`Resource.prune` (delete what the file no longer
+names) in reverse ``order``, so a route moves to its new trunk before the old trunk goes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ class PbxError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+class PbxInvalid(Exception):
+    """A file that cannot be applied: every error found, each with its key path."""
+
+    def __init__(self, errors: Sequence[PbxError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
 
 
 @dataclass(frozen=True)
@@ -48,9 +61,14 @@ class Resource(Protocol):
         """What :meth:`apply` would change, for already validated items."""
         ...
 
-    def apply(self, items: Sequence[Any]) -> None:
-        """Make the PBX match the items (create, update, delete the others), inside the caller's
-        transaction; an omitted secret keeps the current one."""
+    def apply(self, items: Sequence[Any]) -> list[str] | None:
+        """Create and update the items inside the caller's transaction; an omitted secret keeps the
+        current one. Returns lines to show the operator once (a new extension's password), if any.
+        Raises :class:`PbxInvalid` for an item its service refuses."""
+        ...
+
+    def prune(self, items: Sequence[Any]) -> list[str] | None:
+        """Delete the objects the items no longer name, inside the caller's transaction."""
         ...
 
 
@@ -63,3 +81,7 @@ def register(resource: Resource) -> None:
 
 def resources() -> list[Resource]:
     return sorted(_RESOURCES.values(), key=lambda resource: resource.order)
+
+
+def get_resource(key: str) -> Resource | None:
+    return _RESOURCES.get(key)
