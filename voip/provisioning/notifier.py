@@ -17,6 +17,9 @@ changes of several transactions are sent together when the block ends. What each
 * a created (or re-provisioned) transport: ``pjsip show transport <id>`` (bound on its first
   lookup, NOTES).
 * a registration: ``Reload res_pjsip_outbound_registration.so`` (NOTES "Trunks").
+* a registration's credentials (its auth row) while the registration row is unchanged:
+  ``PJSIPRegister`` for it, after that reload when both are due. The reload keeps an unchanged
+  registration's state, Rejected included (NOTES "Trunks").
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -56,6 +59,7 @@ class ObjectType(StrEnum):
     AUTH = "auth"
     TRANSPORT = "transport"
     REGISTRATION = "registration"
+    REGISTRATION_CREDENTIALS = "registration_credentials"
 
 
 class Change(StrEnum):
@@ -136,6 +140,13 @@ def plan_actions(changes: Iterable[Changed], *, cache: bool) -> list[AmiAction]:
             actions.extend(_expire_actions(name, list(dict.fromkeys(ids))))
     if any(c.object_type is ObjectType.REGISTRATION for c in changes):
         actions.append(AmiAction("Reload", (("Module", REGISTRATION_MODULE),)))
+    told_again = [
+        i
+        for c in changes
+        if c.object_type is ObjectType.REGISTRATION_CREDENTIALS and c.change is not Change.DELETED
+        for i in c.ids
+    ]
+    actions.extend(AmiAction("PJSIPRegister", (("Registration", i),)) for i in dict.fromkeys(told_again))
     transports = [
         i for c in changes if c.object_type is ObjectType.TRANSPORT and c.change is not Change.DELETED for i in c.ids
     ]
@@ -266,6 +277,8 @@ def _send_one(backend: Any, action: AmiAction) -> None:
         backend.expire_sorcery_cache(action.header("Cache") or "")
     elif action.name == "Command":
         backend.command(action.header("Command") or "")
+    elif action.name == "PJSIPRegister":
+        backend.register_outbound(action.header("Registration") or "")
     else:
         raise ValueError(f"the notifier does not send {action.name}")
 
