@@ -20,6 +20,7 @@ changes of several transactions are sent together when the block ends. What each
 * a registration's credentials (its auth row) while the registration row is unchanged:
   ``PJSIPRegister`` for it, after that reload when both are due. The reload keeps an unchanged
   registration's state, Rejected included (NOTES "Trunks").
+* dialplan rows (routes): nothing; pbx_realtime reads them per call (docs/routes.md).
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -60,6 +61,9 @@ class ObjectType(StrEnum):
     TRANSPORT = "transport"
     REGISTRATION = "registration"
     REGISTRATION_CREDENTIALS = "registration_credentials"
+    # Rows of the realtime ``extensions`` table (routes): read per call by pbx_realtime, whose cache
+    # keeps a lookup one second (pbx/pbx_realtime.c), so they need no AMI action.
+    DIALPLAN = "dialplan"
 
 
 class Change(StrEnum):
