@@ -65,14 +65,14 @@ def test_export_has_no_password_and_an_omitted_password_keeps_the_stored_one(pbx
 def test_a_new_password_is_planned_masked_and_tells_the_registration_again(pbx_ami) -> None:
     pbx_apply(text=TRUNKS, environ=ENV)
     assert pbx_plan(text=TRUNKS, environ=ENV) == []  # the same password is no change
-    pbx_ami.server.actions.clear()
+    already = len(sent(pbx_ami))
     plan = pbx_plan(text=TRUNKS, environ={"CARRIER1_PASSWORD": "n3w-secret"})
     assert [(c.action, c.path, c.details) for c in plan] == [
         ("update", "trunks[carrier1]", ("password: ******** (changed)",))
     ]
     pbx_apply(text=TRUNKS, environ={"CARRIER1_PASSWORD": "n3w-secret"})
     assert PsAuth.objects.using(realtime_db_alias()).get(id="carrier1").password == "n3w-secret"
-    assert ("PJSIPRegister", (("Registration", "carrier1"),)) in sent(pbx_ami)
+    assert ("PJSIPRegister", (("Registration", "carrier1"),)) in sent(pbx_ami)[already:]
 
 
 def test_the_trunk_services_own_checks_are_reported_under_the_item_path(pbx_ami) -> None:

@@ -13,7 +13,10 @@ class PbxConfig(AppConfig):
         # One list of the file's keys; their apply order is each resource's ``order``.
         from voip.pbx.extensions import ExtensionsResource
         from voip.pbx.resources import register
+        from voip.pbx.routes import InboundRoutesResource, OutboundRoutesResource
         from voip.pbx.trunks import TrunksResource
 
         register(ExtensionsResource())
         register(TrunksResource())
+        register(OutboundRoutesResource())
+        register(InboundRoutesResource())

@@ -48,6 +48,11 @@ class ItemResource:
         """Identity -> every non-secret field of each existing object."""
         raise NotImplementedError
 
+    def normalise(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The item as its service stores it (a pattern without ``_``), for comparing with :meth:`current`;
+        only called on items :meth:`validate` accepted."""
+        return item
+
     def check_references(self, path: str, item: Mapping[str, Any], document: Mapping[str, Any]) -> list[PbxError]:
         """Errors of one shape-checked item against the rest of the file and the database."""
         return []
@@ -123,7 +128,8 @@ class ItemResource:
             raise PbxInvalid(errors)
         current = self.current()
         result: list[tuple[str, str, dict[str, Any] | None, list[str]]] = []
-        for _path, item in valid:
+        for _path, raw in valid:
+            item = self.normalise(raw)
             ident = self.identity(item)
             before = current.get(ident)
             details = self._diff(item, before, ident)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from voip.pbx.base import ItemResource
-from voip.pbx.resources import PbxError
+from voip.pbx.resources import PbxError, get_resource
 from voip.pbx.schema import BOOLEAN, INTEGER, STRING, STRING_LIST, Field
 from voip.realtime.escaping import encode_realtime_value
 from voip.realtime.models import PsAuth
@@ -76,6 +76,17 @@ class TrunksResource(ItemResource):
 
     def check_references(self, path: str, item: Mapping[str, Any], document: Mapping[str, Any]) -> list[PbxError]:
         return [PbxError(f"{path}.{field}", message) for field, message in trunk_check(**self._arguments(item))]
+
+    def check_delete(self, ident: str, document: Mapping[str, Any]) -> list[PbxError]:
+        users = [
+            user
+            for key in ("outbound_routes", "inbound_routes")
+            if (resource := get_resource(key)) is not None
+            for user in resource.trunk_users(ident, document)  # type: ignore[attr-defined]
+        ]
+        if not users:
+            return []
+        return [PbxError(f"{self.key}[{ident}]", f"the file removes this trunk but {', '.join(users)} still use it")]
 
     def secret_differs(self, ident: str, name: str, value: Any) -> bool:
         stored = PsAuth.objects.using(realtime_db_alias()).filter(id=ident).values_list("password", flat=True).first()
