@@ -160,7 +160,10 @@ class OutboundRoutesResource(ItemResource):
                 for _path, item in self.checked(document[self.key])[0]
                 if trunk in item["trunks"]
             ]
-        return [f"{self.key}[{name}]" for name, item in self.current().items() if trunk in item["trunks"]]
+        current = self.current()
+        return [
+            f"{self.key}[{name}]" for name in sorted(current, key=self.sort_key) if trunk in current[name]["trunks"]
+        ]
 
     def apply(self, items: Any) -> list[str]:
         # Nothing refers to a route: the ones the file drops go first, so that their patterns are free.
@@ -300,7 +303,8 @@ class InboundRoutesResource(ItemResource):
                 for _path, item in self.checked(document[self.key])[0]
                 if item["trunk"] == trunk
             ]
-        return [f"{self.key}[{ident}]" for ident, item in self.current().items() if item["trunk"] == trunk]
+        current = self.current()
+        return [f"{self.key}[{i}]" for i in sorted(current, key=self.sort_key) if current[i]["trunk"] == trunk]
 
     def create(self, item: Mapping[str, Any]) -> list[str]:
         inbound_route_save(

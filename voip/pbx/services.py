@@ -46,12 +46,23 @@ def pbx_validate(*, text: str, environ: Mapping[str, str] | None = None) -> dict
                 errors.append(PbxError("version", f"this installation reads version {FORMAT_VERSION}, not {value!r}"))
         elif key not in known:
             errors.append(PbxError(key, f"unknown key; known: version, {', '.join(known)}"))
+    reading = list(errors)
     for resource in known.values():
         if resource.key in document:
-            errors.extend(resource.validate(document[resource.key], document=document))
+            errors.extend(
+                error
+                for error in resource.validate(document[resource.key], document=document)
+                if not any(_within(error.path, earlier.path) for earlier in reading)
+            )
     if errors:
         raise PbxInvalid(errors)
     return document
+
+
+def _within(path: str, other: str) -> bool:
+    """Whether ``path`` is ``other`` or below it: a value already reported (an unset variable left
+    it empty) is not reported again by its resource."""
+    return path == other or path.startswith((f"{other}.", f"{other}["))
 
 
 def _present(document: Mapping[str, Any]) -> list[Any]:
