@@ -16,6 +16,10 @@ changes of several transactions are sent together when the block ends. What each
   ``expire_on_reload=yes`` that reload also empties the caches, so their expiries are dropped.
 * a created (or re-provisioned) transport: ``pjsip show transport <id>`` (bound on its first
   lookup, NOTES).
+* an AOR with a static contact (a trunk's) created, changed or deleted: ``Reload res_pjsip.so``.
+  Qualify reads AORs and their static contacts when res_pjsip loads or reloads
+  (res/res_pjsip/pjsip_options.c, sip_options_synchronize): a realtime row written later is
+  never qualified and shows ``NonQualified`` until then (observed on Asterisk 22.10.1).
 * a registration: ``Reload res_pjsip_outbound_registration.so`` (NOTES "Trunks").
 * a registration's credentials (its auth row) while the registration row is unchanged:
   ``PJSIPRegister`` for it, after that reload when both are due. The reload keeps an unchanged
@@ -60,6 +64,7 @@ class ObjectType(StrEnum):
     AUTH = "auth"
     TRANSPORT = "transport"
     REGISTRATION = "registration"
+    STATIC_CONTACT_AOR = "static_contact_aor"
     REGISTRATION_CREDENTIALS = "registration_credentials"
     # Rows of the realtime ``extensions`` table (routes): read per call by pbx_realtime, whose cache
     # keeps a lookup one second (pbx/pbx_realtime.c), so they need no AMI action.
@@ -130,7 +135,9 @@ def plan_actions(changes: Iterable[Changed], *, cache: bool) -> list[AmiAction]:
     changes = list(changes)
     actions: list[AmiAction] = []
     reload_pjsip = any(
-        c.object_type is ObjectType.AOR and c.change is Change.CREATED and not c.qualifies for c in changes
+        (c.object_type is ObjectType.AOR and c.change is Change.CREATED and not c.qualifies)
+        or c.object_type is ObjectType.STATIC_CONTACT_AOR
+        for c in changes
     )
     if reload_pjsip:
         actions.append(AmiAction("Reload", (("Module", PJSIP_MODULE),)))

@@ -9,11 +9,12 @@ is the only caller.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 
 from voip.provisioning.notifier import Change, ObjectType, notify
 from voip.realtime.escaping import encode_realtime_value
@@ -29,6 +30,9 @@ REGISTRATION_EXPIRATION = 3600
 # up to 10 s); 1 keeps many trunks from registering in the same instant.
 REGISTRATION_MAX_RANDOM_INITIAL_DELAY = 1
 QUALIFY_TIMEOUT = 3.0
+# Seconds between the reload that unregisters a removed registration and the removal of its auth
+# row: several round trips to a provider (REGISTER Expires: 0, its challenge, our answer).
+UNREGISTER_GRACE = 2.0
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,9 @@ def trunk_rows(trunk: TrunkRowInput, *, password: str | None) -> TrunkRows:
             "contact_user": trunk.username,
             "outbound_auth": name,
             "transport": _or_none(trunk.transport),
-            "endpoint": name,
+            # No "endpoint": Asterisk refuses a registration naming one without line support
+            # ("An endpoint has been specified on outbound registration ... without enabling
+            # line support"); inbound calls are identified by address instead.
             "expiration": REGISTRATION_EXPIRATION,
             "retry_interval": REGISTRATION_RETRY_INTERVAL,
             "forbidden_retry_interval": REGISTRATION_FORBIDDEN_RETRY_INTERVAL,
@@ -176,19 +182,26 @@ def trunk_rows_write(*, using: str, rows: TrunkRows) -> TrunkRowsWritten:
     name = rows.endpoint["id"]
     endpoint_change, _ = _write_one(PsEndpoint, using, rows.endpoint, name)
     aor_change, _ = _write_one(PsAor, using, rows.aor, name)
-    auth_change, auth_columns = _write_one(PsAuth, using, rows.auth, name)
     registration_change, _ = _write_one(PsRegistration, using, rows.registration, name)
+    if rows.auth is None and registration_change is Change.DELETED:
+        # The unregistration that the reload starts is challenged by the provider and answered
+        # with this auth row: it goes once that is over.
+        auth_change, auth_columns = None, set()
+    else:
+        auth_change, auth_columns = _write_one(PsAuth, using, rows.auth, name)
     identifies_changed = _write_identifies(using, name, rows.identifies)
 
     if endpoint_change:
         notify(ObjectType.ENDPOINT, [name], change=endpoint_change, using=using)
     if aor_change:
-        qualifies = int(rows.aor.get("qualify_frequency") or 0) > 0
-        notify(ObjectType.AOR, [name], change=aor_change, qualifies=qualifies, using=using)
+        notify(ObjectType.AOR, [name], change=aor_change, using=using)
+        notify(ObjectType.STATIC_CONTACT_AOR, [name], change=aor_change, using=using)
     if auth_change:
         notify(ObjectType.AUTH, [name], change=auth_change, using=using)
     if registration_change:
         notify(ObjectType.REGISTRATION, [name], change=registration_change, using=using)
+        if rows.auth is None and registration_change is Change.DELETED and _auth_exists(using, name):
+            _delete_auth_after_unregister(using, name)
     elif auth_change is Change.UPDATED and rows.registration is not None:
         # An unchanged registration keeps its state (Rejected included) across the module reload:
         # it must be told to register again with the new credentials (NOTES "Trunks").
@@ -248,15 +261,54 @@ def trunk_rows_restore(*, using: str, name: str, snapshot: dict[str, list[dict[s
     PsEndpointIdIp.objects.using(using).filter(endpoint=name).delete()
     for row in snapshot["identify"]:
         PsEndpointIdIp.objects.using(using).create(**row)
-    for object_type in (ObjectType.ENDPOINT, ObjectType.AOR, ObjectType.AUTH, ObjectType.REGISTRATION):
+    for object_type in (
+        ObjectType.ENDPOINT,
+        ObjectType.AOR,
+        ObjectType.STATIC_CONTACT_AOR,
+        ObjectType.AUTH,
+        ObjectType.REGISTRATION,
+    ):
         notify(object_type, [name], change=Change.UPDATED, using=using)
 
 
+def _auth_exists(using: str, name: str) -> bool:
+    return PsAuth.objects.using(using).filter(id=name).exists()
+
+
+def _delete_auth_after_unregister(using: str, name: str) -> None:
+    """Delete the auth row of a removed registration after the commit, once the unregistration
+    had time to answer the provider's challenge (:data:`UNREGISTER_GRACE`).
+
+    Asterisk looks the auth up when the challenge to its unregistering REGISTER arrives; deleted
+    with the registration it is gone by then ("Auth object ... could not be found", "Failed to
+    create authenticated REGISTER request") and the provider keeps the contact until it expires.
+    Call it after the registration's :func:`notify`: on_commit callbacks run in the order they
+    were registered, so this one runs after the notifier sent the reload.
+    """
+
+    def forget() -> None:
+        time.sleep(UNREGISTER_GRACE)
+        with transaction.atomic(using=using):
+            # Saved again meanwhile (a registration or an auth user again): keep it.
+            if PsRegistration.objects.using(using).filter(id=name).exists():
+                return
+            if PsEndpoint.objects.using(using).filter(id=name, outbound_auth=name).exists():
+                return
+            deleted, _ = PsAuth.objects.using(using).filter(id=name).delete()
+            if deleted:
+                notify(ObjectType.AUTH, [name], change=Change.DELETED, using=using)
+
+    transaction.on_commit(forget, using=using)
+
+
 def trunk_rows_delete(*, using: str, name: str) -> bool:
-    """Remove every row of one trunk and notify; False when there was none."""
+    """Remove every row of one trunk and notify; False when there was none. A registered trunk's
+    auth row goes shortly after the commit (:func:`_delete_auth_after_unregister`)."""
     registration, _ = PsRegistration.objects.using(using).filter(id=name).delete()
     identifies, _ = PsEndpointIdIp.objects.using(using).filter(endpoint=name).delete()
-    auth, _ = PsAuth.objects.using(using).filter(id=name).delete()
+    auth = 0
+    if not registration:
+        auth, _ = PsAuth.objects.using(using).filter(id=name).delete()
     # A static AOR contact has no ps_contacts row; this removes any a misconfigured REGISTER left.
     PsContact.objects.using(using).filter(endpoint=name).delete()
     aor, _ = PsAor.objects.using(using).filter(id=name).delete()
@@ -265,8 +317,10 @@ def trunk_rows_delete(*, using: str, name: str) -> bool:
         notify(ObjectType.ENDPOINT, [name], change=Change.DELETED, using=using)
     if aor:
         notify(ObjectType.AOR, [name], change=Change.DELETED, using=using)
-    if auth:
+        notify(ObjectType.STATIC_CONTACT_AOR, [name], change=Change.DELETED, using=using)
+    if auth and not registration:
         notify(ObjectType.AUTH, [name], change=Change.DELETED, using=using)
     if registration:
         notify(ObjectType.REGISTRATION, [name], change=Change.DELETED, using=using)
+        _delete_auth_after_unregister(using, name)
     return bool(registration or identifies or auth or aor or endpoint)
