@@ -6,6 +6,8 @@ import copy
 
 import pytest
 
+from tests.asterisk_config.test_render import PG
+from voip.asterisk_config import writer
 from voip.asterisk_config.writer import render_asterisk_config
 from voip.routes.destinations import DialplanStep
 from voip.routes.dialplan import (
@@ -41,7 +43,9 @@ def test_outbound_rows_call_the_dialling_subroutine_once_per_pattern() -> None:
 def test_too_many_trunks_for_one_row_is_an_error() -> None:
     hops = [TrunkHop("t" * 39 + str(i)) for i in range(6)]
     with pytest.raises(DialplanTooLong):
-        outbound_rows(route_id=1, patterns=["9X."], strip=0, prepend="", caller_id="", access=0, premium=False, hops=hops)
+        outbound_rows(
+            route_id=1, patterns=["9X."], strip=0, prepend="", caller_id="", access=0, premium=False, hops=hops
+        )
 
 
 def test_emergency_rows_exist_only_with_a_trunk(settings) -> None:
@@ -75,7 +79,9 @@ def test_numbering_plan_of_russia() -> None:
 
 
 @pytest.fixture
-def extensions_conf(settings) -> str:
+def extensions_conf(settings, monkeypatch) -> str:
+    # The files are rendered for a PostgreSQL realtime database whatever the test database is.
+    monkeypatch.setattr(writer, "_realtime_db_settings", lambda: dict(PG))
     voip = copy.deepcopy(settings.VOIP)
     voip[0]["OPTIONS"].update(AMI_SECRET="ami-secret-42")
     settings.VOIP = voip

@@ -171,9 +171,9 @@ def outbound_route_validate(
         enabled=bool(enabled),
     )
     clash = (
-        OutboundRoute.objects.exclude(name=name).filter(enabled=True).values_list("name", "patterns").iterator()
+        list(OutboundRoute.objects.exclude(name=name).filter(enabled=True).values_list("name", "patterns"))
         if data.enabled
-        else iter(())
+        else []
     )
     for other, other_patterns in clash:
         for index, pattern in enumerate(cleaned):
