@@ -47,9 +47,11 @@ def test_apply_writes_the_rows_asterisk_expects_for_a_registering_trunk(pbx_ami)
     # The IP-authenticated trunk: no auth, no registration.
     assert not PsAuth.objects.using(using).filter(id="ip-only").exists()
     assert not PsRegistration.objects.using(using).filter(id="ip-only").exists()
-    # Registrations are rebuilt by one reload of the module, sent once after the commit.
+    # Registrations are rebuilt by one reload of their module, sent once after the commit (after the
+    # res_pjsip reload the static-contact AORs need).
     assert [a for a in sent(pbx_ami) if a[0] == "Reload"] == [
-        ("Reload", (("Module", "res_pjsip_outbound_registration.so"),))
+        ("Reload", (("Module", "res_pjsip.so"),)),
+        ("Reload", (("Module", "res_pjsip_outbound_registration.so"),)),
     ]
 
 

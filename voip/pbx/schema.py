@@ -63,6 +63,8 @@ def _type_error(spec: Field, value: Any) -> str | None:
 
 
 def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
