@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from django.db import DatabaseError
+
 from voip.pbx.resources import PbxError, PbxInvalid, PlannedChange
 from voip.pbx.schema import Field, check_items, exported
 
@@ -153,6 +155,10 @@ class ItemResource:
             return list(call(*args) or [])
         except self.service_errors as exc:
             raise PbxInvalid([PbxError(f"{self.key}[{ident}]", str(exc))]) from exc
+        except DatabaseError as exc:
+            # A row the database refused (a constraint the checks did not foresee): the whole apply
+            # rolls back, and the operator learns which object it was.
+            raise PbxInvalid([PbxError(f"{self.key}[{ident}]", f"the database refused it: {exc}")]) from exc
 
     def apply(self, items: Sequence[Any]) -> list[str]:
         """Create and update; deletions wait for :meth:`prune` (run after every resource applied)."""
