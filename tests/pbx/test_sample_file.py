@@ -57,7 +57,7 @@ def test_the_sample_file_creates_every_object_through_its_service(users, pbx_ami
     assert PsRegistration.objects.using(realtime_db_alias()).filter(id="carrier1").exists()
 
 
-def test_the_notifier_sends_the_actions_of_the_whole_apply_once_after_commit(users, pbx_ami) -> None:
+def test_the_notifier_sends_the_actions_of_the_whole_apply_once_at_commit(users, pbx_ami) -> None:
     pbx_apply(text=SAMPLE, environ=ENV)
     # The trunk's AOR has a static contact (res_pjsip reloads it, docs/trunks.md) and its new
     # registration needs the registration module reloaded; dialplan rows and qualifying extensions

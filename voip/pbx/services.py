@@ -7,8 +7,12 @@ item half-way included) rolls back both databases. Option A has one database, so
 Option B commits the realtime database first and then ``default``; should that very last commit
 fail, a second ``pbx apply`` of the same file completes the work (applying is idempotent).
 
-The notifier's changes of the whole apply are sent once, after the commits
-(:func:`voip.provisioning.notifier.batched`).
+Asterisk is told once: every service writes inside the one realtime transaction, so the notifier
+collects all their changes on it and sends the actions they need in one go when it commits. Not
+:func:`voip.provisioning.notifier.batched`: that would hold the actions back past the commit, and a
+trunk's removal relies on its registration reload going out at the commit, before the commit hook
+that deletes the trunk's auth row once the unregistration was answered (``voip.provisioning.
+trunk_rows``; seen on the private Asterisk, tests/integration/test_pbx_as_code.py).
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from django.db import transaction
 from voip.pbx.document import read_document
 from voip.pbx.resources import PbxError, PbxInvalid, PlannedChange, resources
 from voip.provisioning import numbering
-from voip.provisioning.notifier import batched
 from voip.realtime.router import realtime_db_alias
 
 FORMAT_VERSION = 1
@@ -81,7 +84,7 @@ def pbx_apply(*, text: str, environ: Mapping[str, str] | None = None) -> ApplyRe
     present = _present(document)
     result = ApplyResult()
     using = realtime_db_alias()
-    with batched(), transaction.atomic(using="default"), transaction.atomic(using=using):
+    with transaction.atomic(using="default"), transaction.atomic(using=using):
         # Serialises concurrent applies with each other and with extension numbering.
         numbering.lock_number_space(using)
         result.changes = [change for resource in present for change in resource.plan(document[resource.key])]
