@@ -100,6 +100,8 @@ def test_a_wrong_password_is_rejected_and_fixing_it_registers_again(transports: 
         "trunk carrier1 rejected by the provider (wrong password, auth_rejection_permanent=yes)",
         ("PJSIPShowRegistrationsOutbound", [], LIST_DONE),
     )
+    status, out, _err = run_command("--validate")
+    assert "Trunk carrier1: rejected" in out + _err
     # Only the auth row changes: the notifier sends PJSIPRegister, no reload is typed.
     _registered_trunk(provider, password=provider.password)
     provider.wait_registered(timeout=10)
@@ -130,9 +132,7 @@ def test_an_ip_authenticated_trunk_identifies_invites_from_its_address_only(
     assert stranger == 401  # the artificial endpoint's challenge: not identified
     from_provider = invite(source_host="127.0.0.2", target=target, from_user="ipcarrier", to_user="74951234567")
     assert from_provider not in (401, 403, 407)  # identified as the trunk, no challenge
-    assert "registration" not in transports.cli("pjsip show registrations").lower().split("objects found")[0] or (
-        "ipcarrier" not in transports.cli("pjsip show registrations")
-    )
+    assert "ipcarrier" not in transports.cli("pjsip show registrations")
 
 
 def test_qualify_shows_the_provider_unreachable_when_it_stops(transports: Pbx, provider: Provider) -> None:

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     queues,
     sip_blocks,
     transports,
+    trunks,
     users,
     webhooks,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -116,7 +117,10 @@ def _registration_state(trunk: Trunk, found: OutboundRegistration | None) -> tup
 
 
 def _reachability(backend: object, trunk: Trunk) -> tuple[str, float | None]:
-    endpoint = backend.get_endpoint_status(trunk.name)  # type: ignore[attr-defined]
+    try:
+        endpoint = backend.get_endpoint_status(trunk.name)  # type: ignore[attr-defined]
+    except AMIActionError:  # "Unable to retrieve endpoint": Asterisk does not know it (yet)
+        return Reachability.UNKNOWN, None
     contact = next((c for c in endpoint.contacts if c.aor == trunk.name), None)
     if contact is None:
         return Reachability.UNKNOWN, None
@@ -125,14 +129,14 @@ def _reachability(backend: object, trunk: Trunk) -> tuple[str, float | None]:
     return state, rtt
 
 
-def trunk_statuses(*, trunks: list[Trunk] | None = None) -> dict[str, TrunkStatus]:
+def trunk_statuses(*, trunks: list[Trunk] | None = None, backend: Any = None) -> dict[str, TrunkStatus]:
     """Live state of every trunk (or of ``trunks``), by name; when AMI cannot be reached every
-    status says so in ``error`` instead of raising."""
+    status says so in ``error`` instead of raising. ``backend`` defaults to ``get_backend()``."""
     trunks = list(trunk_list()) if trunks is None else trunks
     if not trunks:
         return {}
     try:
-        backend = get_backend()
+        backend = get_backend() if backend is None else backend
         session = getattr(backend, "session", None)
         with session() if callable(session) else contextlib.nullcontext():
             registrations = {r.id: r for r in backend.outbound_registrations()}

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from voip.provisioning.conf import provisioning_settings
 from voip.provisioning.trunk_rows import (
@@ -67,7 +68,9 @@ def trunk_check(**values: Any) -> list[FieldError]:
     if isinstance(name, str) and name and not any(field == "name" for field, _ in errors):
         is_trunk = Trunk.objects.filter(name=name).exists()
         if not is_trunk and PsEndpoint.objects.using(realtime_db_alias()).filter(id=name).exists():
-            errors.insert(0, ("name", f"an extension or another endpoint is already called '{name}'"))
+            errors.insert(
+                0, ("name", _("an extension or another endpoint is already called '%(name)s'") % {"name": name})
+            )
     return errors
 
 
@@ -176,7 +179,7 @@ def trunk_delete(*, name: str) -> None:
     with transaction.atomic(using="default"):
         deleted, _ = Trunk.objects.filter(name=name).delete()
         if not deleted:
-            raise TrunkNotFound([("name", f"no trunk '{name}'")])
+            raise TrunkNotFound([("name", _("no trunk '%(name)s'") % {"name": name})])
         # Realtime rows go first (inside the CRM transaction); if the CRM commit then failed the
         # Trunk row stays and the next save writes the rows again.
         with transaction.atomic(using=using):

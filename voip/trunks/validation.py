@@ -65,7 +65,7 @@ _HOSTNAME_RE = re.compile(
 )
 # The user part of a SIP URI without the characters that would end it or split a row or a list
 # (';' ',' '@' ':' spaces, CR/LF).
-_SIP_USER_RE = re.compile(r"^[A-Za-z0-9_.!~*'()&=+$%-]{1,40}$")
+_SIP_USER_RE = re.compile(r"^[A-Za-z0-9_.!~*'()&=+$-]{1,40}$")
 _TRANSPORT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # Column widths of the realtime tables the values land in (realtime-schema.json).
@@ -140,7 +140,7 @@ def _check_sip_user(errors: list[FieldError], field: str, value: str) -> None:
         errors.append(
             (
                 field,
-                _("use at most 40 letters, digits and - _ . ! ~ * ' ( ) & = + $ %; no spaces, ';', ',', '@' or ':'"),
+                _("use at most 40 letters, digits and - _ . ! ~ * ' ( ) & = + $; no spaces, ';', ',', '@' or ':'"),
             )
         )
 
