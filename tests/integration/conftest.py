@@ -208,7 +208,14 @@ def phone_factory(live_pbx: Pbx) -> Iterator[Callable[..., Phone]]:
     """``phone_factory(username, password, answer="auto")``: a started baresip registering as that user."""
     started: list[Phone] = []
 
-    def make(username: str, password: str, *, answer: str = "auto", register: bool = True) -> Phone:
+    def make(
+        username: str,
+        password: str,
+        *,
+        answer: str = "auto",
+        register: bool = True,
+        also_answers: tuple[str, ...] = (),
+    ) -> Phone:
         phone = Phone(
             live_pbx.next_phone_dir(username),
             username=username,
@@ -218,6 +225,7 @@ def phone_factory(live_pbx: Pbx) -> Iterator[Callable[..., Phone]]:
             ctrl_port=free_port(),
             rtp_range=live_pbx.next_rtp_range(),
             answer=answer,
+            also_answers=also_answers,
         )
         started.append(phone)
         phone.start()

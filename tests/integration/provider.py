@@ -123,7 +123,7 @@ writeprotect=yes
 
 [provider-in]
 exten => _[+0-9*#].,1,Set(RECORD=${{EXTEN}}|${{CALLERID(num)}}|${{CALLERID(name)}}|${{CHANNEL(endpoint)}})
- same => n,Set(FILE({calls_log},,,al)=${{RECORD}})
+ same => n,Set(FILE({calls_log},,,al,u)=${{RECORD}})
  same => n,Answer()
  same => n,Wait({answer_seconds})
  same => n,Hangup()
@@ -180,6 +180,9 @@ class Provider:
                 answer_seconds=self.answer_seconds,
             )
         )
+        # FILE(...,al) appends only to a file that exists (func_env.c: "Cannot open").
+        self.calls_log.parent.mkdir(parents=True, exist_ok=True)
+        self.calls_log.touch()
 
     def start(self) -> None:
         self.asterisk.start()

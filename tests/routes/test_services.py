@@ -189,17 +189,20 @@ def test_bad_inbound_input_names_the_field(carrier: Trunk, fields: dict, path: s
     assert not InboundRoute.objects.exists() and rows("crm-inbound") == []
 
 
-def test_caller_owners_follow_contacts_and_companies() -> None:
+def test_caller_owners_follow_contacts_and_companies(django_capture_on_commit_callbacks) -> None:
     ivanov = user_with_extension("ivanov", "1001")
     acme = Company.objects.create(name="Acme", phone="+7 495 765-43-21")
-    contact = Contact.objects.create(first_name="A", phone="8 916 123-45-67", owner=ivanov, company=acme)
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = Contact.objects.create(first_name="A", phone="8 916 123-45-67", owner=ivanov, company=acme)
     owners = dict(CallerOwner.objects.using(realtime_db_alias()).values_list("id", "endpoint"))
     assert owners == {"+79161234567": "1001", "+74957654321": "1001"}
     contact.phone = "8 916 765-43-21"
-    contact.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        contact.save()
     owners = dict(CallerOwner.objects.using(realtime_db_alias()).values_list("id", "endpoint"))
     assert owners == {"+79167654321": "1001", "+74957654321": "1001"}
     CallerOwner.objects.using(realtime_db_alias()).all().delete()
     assert caller_owners_rebuild() == 2
-    contact.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        contact.delete()
     assert not CallerOwner.objects.using(realtime_db_alias()).exists()

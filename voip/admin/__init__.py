@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     identify,
     pending,
     queues,
+    routes,
     sip_blocks,
     transports,
     trunks,

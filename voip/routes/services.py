@@ -435,9 +435,14 @@ def routes_sync_trunks() -> None:
 def routes_sync_user(*, user_id: int) -> None:
     """Rewrite the access rows of routes that name the user (their groups or caller ID changed,
     their extension moved)."""
-    routes = OutboundRoute.objects.filter(groups__user__id=user_id) | OutboundRoute.objects.filter(
-        caller_ids__user_id=user_id
+    routes = list(
+        (
+            OutboundRoute.objects.filter(groups__user__id=user_id)
+            | OutboundRoute.objects.filter(caller_ids__user_id=user_id)
+        ).distinct()
     )
+    if not routes:
+        return  # most users: nothing to rewrite, and the realtime database is not touched
     with _atomic_both():
-        for route in routes.distinct():
+        for route in routes:
             _sync_outbound(route)

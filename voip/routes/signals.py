@@ -1,6 +1,8 @@
 """Keep the routing dialplan following the CRM: trunks, users' groups and extensions, contacts.
 
-Thin: each receiver calls a service of ``voip.routes``.
+Thin: each receiver calls a service of ``voip.routes``. The copy of callers' owners is refreshed
+after the CRM's transaction commits (it is derived data; in Option B it lives in the other
+database), so saving a contact never waits on or fails with the realtime database.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
@@ -48,7 +51,8 @@ def _owned_numbers(user_id: int) -> list[str]:
 @receiver(post_delete, sender=InternalNumber, dispatch_uid="routes_internal_number_deleted")
 def _internal_number_changed(sender: type, instance: InternalNumber, **kwargs: Any) -> None:
     routes_sync_user(user_id=instance.user_id)
-    caller_owners_refresh(numbers=_owned_numbers(instance.user_id))
+    numbers = _owned_numbers(instance.user_id)
+    transaction.on_commit(lambda: caller_owners_refresh(numbers=numbers))
 
 
 @receiver(pre_save, sender=Contact, dispatch_uid="routes_contact_before")
@@ -64,10 +68,12 @@ def _contact_before(sender: type, instance: Contact, **kwargs: Any) -> None:
 def _contact_changed(sender: type, instance: Contact, **kwargs: Any) -> None:
     company_phone = instance.company.phone_e164 if instance.company_id and instance.company else ""
     old = getattr(instance, "_routes_old_numbers", [])
-    caller_owners_refresh(numbers=[instance.phone_e164, instance.mobile_e164, company_phone, *old])
+    numbers = [instance.phone_e164, instance.mobile_e164, company_phone, *old]
+    transaction.on_commit(lambda: caller_owners_refresh(numbers=numbers))
 
 
 @receiver(post_save, sender=Company, dispatch_uid="routes_company_saved")
 @receiver(post_delete, sender=Company, dispatch_uid="routes_company_deleted")
 def _company_changed(sender: type, instance: Company, **kwargs: Any) -> None:
-    caller_owners_refresh(numbers=[instance.phone_e164])
+    numbers = [instance.phone_e164]
+    transaction.on_commit(lambda: caller_owners_refresh(numbers=numbers))
