@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("crm/", include("crm.urls")),
     path("voip/", include("voip.urls")),
+    path("api/", include("voip.api.urls")),
     path("", RedirectView.as_view(pattern_name="crm:contact_list", permanent=False)),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from .models import Contact
+from .models import Company, Contact
 
 
 @transaction.atomic
@@ -19,3 +19,24 @@ def contact_create(*, created_by: AbstractBaseUser | None, **fields: Any) -> Con
     contact.full_clean()
     contact.save()
     return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields: Any) -> Contact:
+    """Change a contact's fields, validated as a whole."""
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def company_save(*, company: Company | None = None, **fields: Any) -> Company:
+    """Create (``company`` None) or change a company, validated as a whole."""
+    company = company or Company()
+    for name, value in fields.items():
+        setattr(company, name, value)
+    company.full_clean()
+    company.save()
+    return company

@@ -171,6 +171,9 @@ class Provider:
         return f"{self.host}:{self.port}"
 
     def configure(self) -> None:
+        self.calls_log.parent.mkdir(parents=True, exist_ok=True)
+        # FILE() opens the file for appending only if it exists (funcs/func_env.c).
+        self.calls_log.touch()
         self.asterisk.configure_files(
             provider_files(
                 port=self.port,

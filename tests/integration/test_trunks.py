@@ -7,6 +7,7 @@ AMI bytes of each state they reach into ``tests/ami/transcripts/`` (tests/integr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -77,6 +78,10 @@ def test_a_saved_trunk_registers_within_ten_seconds_and_shows_reachable(transpor
     )
     assert status.reason == ""
     assert status.rtt_ms is not None and status.rtt_ms > 0
+    # A call out through the trunk: the provider challenges it, outbound_auth (no realm) answers.
+    transports.cli(f"channel originate PJSIP/74951234567@carrier1 application Wait {provider.answer_seconds}")
+    call = provider.wait_for_call(timeout=15)
+    assert (call.exten, call.source) == ("74951234567", provider.username)
     _record(
         transports,
         "trunk-01-registered-reachable.txt",
@@ -133,6 +138,15 @@ def test_an_ip_authenticated_trunk_identifies_invites_from_its_address_only(
     from_provider = invite(source_host="127.0.0.2", target=target, from_user="ipcarrier", to_user="74951234567")
     assert from_provider not in (401, 403, 407)  # identified as the trunk, no challenge
     assert "ipcarrier" not in transports.cli("pjsip show registrations")
+    # The provider's own call to a DID arrives as the trunk's (in the inbound routes' context).
+    log = transports.asterisk.log_dir / "messages.log"
+    seen = log.stat().st_size
+    provider.call_crm("74951234567", via="static")
+    wait_until(
+        lambda: re.search(r"ipcarrier.*74951234567|PJSIP/ipcarrier-", log.read_text(errors="replace")[seen:]),
+        timeout=15,
+        what="the provider's call identified as ipcarrier in Asterisk's log",
+    )
 
 
 def test_qualify_shows_the_provider_unreachable_when_it_stops(transports: Pbx, provider: Provider) -> None:

@@ -240,3 +240,16 @@ def test_delete_removes_every_row_and_unregisters(pbx) -> None:
     assert not Trunk.objects.exists()
     with pytest.raises(TrunkNotFound):
         trunk_delete(name="carrier1")
+
+
+def test_saves_and_deletes_are_in_the_audit_log_without_the_password(pbx) -> None:
+    from voip.audit.models import AuditEntry
+
+    carrier()
+    carrier(password=None, max_channels=5)
+    carrier(password=None, max_channels=5)  # unchanged: no entry
+    trunk_delete(name="carrier1")
+    entries = list(AuditEntry.objects.filter(object_type="trunk").order_by("pk"))
+    assert [e.action for e in entries] == ["created", "updated", "deleted"]
+    assert "s3cret" not in str(entries[0].changes) and "password" in entries[0].changes
+    assert entries[1].changes == {"max_channels": [10, 5]}

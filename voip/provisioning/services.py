@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from voip.audit.services import audit_record
 from voip.provisioning import numbering
 from voip.provisioning.bulk import insert_rows
 from voip.provisioning.conf import ProvisioningSettings, provisioning_settings
@@ -300,6 +301,12 @@ def provision_extension(
             raise
         return _existing_extension(user, existing, conf, name, reset=reset_password)
     logger.info("provisioned extension %s for user %s", internal.endpoint_id, user.get_username())
+    audit_record(
+        action="created",
+        object_type="extension",
+        object_id=internal.endpoint_id,
+        changes={"user": [None, user.get_username()], "number": [None, internal.number], "password": [None, "set"]},
+    )
     pending = deliveries[-1].pending
     return _result(
         internal, internal.endpoint_id, conf, password=password, created=True, user_id=user.pk, reload_pending=pending
@@ -405,6 +412,12 @@ def update_extension(
             PsEndpoint.objects.using(using).filter(id=endpoint_id).update(**changes)
             notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
         logger.info("updated extension %s (%s)", endpoint_id, ", ".join(sorted(changes)))
+        audit_record(
+            action="updated",
+            object_type="extension",
+            object_id=endpoint_id,
+            changes={name: [None, value] for name, value in changes.items()},
+        )
     return endpoint_id
 
 
@@ -430,6 +443,7 @@ def disable_extension(target: Any) -> str:
             internal.is_active = False
             internal.save(update_fields=["is_active", "updated_at"])
     logger.info("disabled extension %s", endpoint_id)
+    audit_record(action="disabled", object_type="extension", object_id=endpoint_id)
     return endpoint_id
 
 
@@ -458,6 +472,7 @@ def enable_extension(target: Any) -> str:
             internal.is_active = True
             internal.save(update_fields=["is_active", "updated_at"])
     logger.info("enabled extension %s", endpoint_id)
+    audit_record(action="enabled", object_type="extension", object_id=endpoint_id)
     return endpoint_id
 
 
@@ -491,6 +506,7 @@ def reset_password(target: Any) -> str:
             notify(ObjectType.AUTH, [endpoint_id], change=Change.CREATED, using=using)
             notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
     logger.info("new password set for extension %s", endpoint_id)
+    audit_record(action="password_reset", object_type="extension", object_id=endpoint_id, changes={"password": []})
     return password
 
 
@@ -507,6 +523,7 @@ def delete_extension(target: Any) -> str:
         if internal is not None and internal.pk is not None:
             InternalNumber.objects.filter(pk=internal.pk).delete()
     logger.info("deleted extension %s", endpoint_id)
+    audit_record(action="deleted", object_type="extension", object_id=endpoint_id)
     return endpoint_id
 
 

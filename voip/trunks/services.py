@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from voip.audit.services import audit_record
 from voip.provisioning.conf import provisioning_settings
 from voip.provisioning.trunk_rows import (
     TrunkRowInput,
@@ -151,12 +152,23 @@ def trunk_save(
             created = trunk is None
             if trunk is None:
                 trunk = Trunk(name=name)
+            changes = {
+                key: [None if created else getattr(trunk, key), value]
+                for key, value in fields.items()
+                if created or getattr(trunk, key) != value
+            }
             for key, value in fields.items():
                 setattr(trunk, key, value)
             trunk.save()
             with transaction.atomic(using=using):
                 snapshot = trunk_rows_snapshot(using=using, name=name)
                 written = trunk_rows_write(using=using, rows=trunk_rows(_row_input(trunk), password=password))
+            if written.password_changed:
+                changes["password"] = [None, "set"]  # masked by the audit log
+            if changes:
+                audit_record(
+                    action="created" if created else "updated", object_type="trunk", object_id=name, changes=changes
+                )
             realtime_committed = not transaction.get_connection(using).in_atomic_block
     except BaseException:
         if realtime_committed and snapshot is not None:
@@ -177,11 +189,12 @@ def trunk_delete(*, name: str) -> None:
     """Remove trunk ``name`` and every row it wrote to Asterisk (its registration is unregistered)."""
     using = realtime_db_alias()
     with transaction.atomic(using="default"):
-        deleted, _ = Trunk.objects.filter(name=name).delete()
+        deleted, _per_model = Trunk.objects.filter(name=name).delete()
         if not deleted:
             raise TrunkNotFound([("name", _("no trunk '%(name)s'") % {"name": name})])
         # Realtime rows go first (inside the CRM transaction); if the CRM commit then failed the
         # Trunk row stays and the next save writes the rows again.
         with transaction.atomic(using=using):
             trunk_rows_delete(using=using, name=name)
+        audit_record(action="deleted", object_type="trunk", object_id=name)
     logger.info("deleted trunk %s", name)
