@@ -6,7 +6,7 @@ from rest_framework.pagination import CursorPagination
 class NewestFirstCursorPagination(CursorPagination):
     """Stable pages however many rows arrive meanwhile (no OFFSET scans on a large table)."""
 
-    ordering = "-pk"
+    ordering: str | tuple[str, ...] = "-pk"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -45,7 +46,7 @@ class HasPermission(permissions.BasePermission):
 
 
 class CallSerializer(serializers.ModelSerializer):
-    agent = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    agent: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
     has_recording = serializers.SerializerMethodField()
 
     class Meta:
@@ -118,7 +119,7 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ExtensionSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = InternalNumber
@@ -186,6 +187,14 @@ class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return _no_store(Response(body))
 
 
+def _logged_in(request: Request) -> User:
+    """The request's user, which the view's permission classes have already required to be logged in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise exceptions.NotAuthenticated()
+    return user
+
+
 def _no_store(response: Response) -> Response:
     response["Cache-Control"] = "no-store"
     return response
@@ -217,7 +226,7 @@ class ClickToCallView(APIView):
         given = ClickToCallSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         try:
-            placed = place_call(user=request.user, number=given.validated_data["number"])
+            placed = place_call(user=_logged_in(request), number=given.validated_data["number"])
         except ClickToCallError as exc:
             return Response({"code": exc.code, "detail": exc.message}, status=exc.status)
         return Response({"channel_id": placed.channel_id, "dialled": placed.dialled}, status=status.HTTP_202_ACCEPTED)
@@ -258,7 +267,7 @@ class ApiTokenViewSet(
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.filter(user=_logged_in(self.request))
 
     @extend_schema(
         responses={
@@ -268,7 +277,7 @@ class ApiTokenViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         given = self.get_serializer(data=request.data)
         given.is_valid(raise_exception=True)
-        token, raw = api_token_create(user=request.user, name=given.validated_data["name"])
+        token, raw = api_token_create(user=_logged_in(request), name=given.validated_data["name"])
         return _no_store(Response({**ApiTokenSerializer(token).data, "token": raw}, status=status.HTTP_201_CREATED))
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

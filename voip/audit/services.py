@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from .models import AuditEntry, AuditSource
 
@@ -22,7 +22,7 @@ MASK = "***"
 @dataclass(frozen=True)
 class AuditActor:
     source: str
-    user: AbstractBaseUser | None = None
+    user: User | AnonymousUser | None = None
     label: str = ""
 
 
@@ -31,7 +31,7 @@ _SYSTEM = AuditActor(source=AuditSource.SYSTEM)
 
 
 @contextlib.contextmanager
-def audit_context(*, source: str, user: AbstractBaseUser | None = None, label: str = "") -> Iterator[None]:
+def audit_context(*, source: str, user: User | AnonymousUser | None = None, label: str = "") -> Iterator[None]:
     token = _actor.set(AuditActor(source=source, user=user, label=label))
     try:
         yield
@@ -39,7 +39,7 @@ def audit_context(*, source: str, user: AbstractBaseUser | None = None, label: s
         _actor.reset(token)
 
 
-def audit_actor_set(*, source: str, user: AbstractBaseUser | None = None) -> None:
+def audit_actor_set(*, source: str, user: User | AnonymousUser | None = None) -> None:
     """Name the actor for the rest of this context (the API, once it has authenticated a token)."""
     _actor.set(AuditActor(source=source, user=user))
 
@@ -55,7 +55,7 @@ def audit_record(
     *, action: str, object_type: str, object_id: str, changes: Mapping[str, Any] | None = None
 ) -> AuditEntry:
     actor = _actor.get() or _SYSTEM
-    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    user = actor.user if isinstance(actor.user, User) else None
     label = actor.label or (user.get_username() if user is not None else "")
     return AuditEntry.objects.create(
         actor=user,
