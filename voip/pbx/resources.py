@@ -46,8 +46,16 @@ class PlannedChange:
 
 
 class Resource(Protocol):
-    key: str  # the file's top-level key: "trunks"
-    order: int  # apply order: referenced resources (trunks) before those that refer to them (routes)
+    # Read-only, so that a class attribute satisfies them as well as an instance one.
+    @property
+    def key(self) -> str:
+        """The file's top-level key: "trunks"."""
+        ...
+
+    @property
+    def order(self) -> int:
+        """Apply order: referenced resources (trunks) before those that refer to them (routes)."""
+        ...
 
     def export(self) -> list[dict[str, Any]]:
         """The current objects in the file's format, without secrets, in a stable order."""
