@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "voip.trunks",
     "voip.routes",
     "voip.pbx",
+    "voip.callcentre",
     "voip.webhooks",
     "voip.api",
     "voip.audit",

@@ -803,6 +803,31 @@ class AsteriskRealtimeAPI:
             headers.append(("Reason", _plain_text("reason", reason)))
         return self._simple("QueuePause", headers)
 
+    def spy_on_endpoint(self, supervisor_endpoint: str, agent_endpoint: str, *, mode: str = "listen") -> ActionResult:
+        """Ring ``PJSIP/<supervisor_endpoint>``; answered, it runs ChanSpy on the agent's channel.
+
+        ``listen`` hears both sides, ``whisper`` also speaks to the agent only (ChanSpy ``w``),
+        ``barge`` speaks to both (``B``); ``q`` keeps ChanSpy from announcing the channel name,
+        ``E`` ends the spy when the agent's call ends.
+        """
+        spy = _require("supervisor_endpoint", supervisor_endpoint, ENDPOINT_RE, "endpoint id")
+        agent = _require("agent_endpoint", agent_endpoint, ENDPOINT_RE, "endpoint id")
+        flags = {"listen": "qE", "whisper": "qEw", "barge": "qEB"}.get(mode)
+        if flags is None:
+            raise ValidationError("mode", "expected listen, whisper or barge")
+        return self._simple(
+            "Originate",
+            [
+                ("Channel", f"PJSIP/{spy}"),
+                ("Application", "ChanSpy"),
+                # Both ChanSpy arguments are checked above: no comma, CR or LF can reach them.
+                ("Data", f"PJSIP/{agent}-,{flags}"),
+                ("Timeout", int(self.originate_timeout * 1000)),
+                ("CallerID", f'"Spy" <{agent}>' if NUMBER_RE.fullmatch(agent) else "Spy"),
+                ("Async", "true"),
+            ],
+        )
+
     # -- modules --------------------------------------------------------------------------
     def reload_pjsip(self, *, event_timeout: float = 2.0) -> ReloadResult:
         """``Action: Reload`` + ``Module: res_pjsip.so`` (there is no PJSIPReload action)."""

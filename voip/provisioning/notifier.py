@@ -25,6 +25,7 @@ changes of several transactions are sent together when the block ends. What each
   ``PJSIPRegister`` for it, after that reload when both are due. The reload keeps an unchanged
   registration's state, Rejected included (NOTES "Trunks").
 * dialplan rows (routes): nothing; pbx_realtime reads them per call (docs/routes.md).
+* a realtime queue or queue member: nothing (app_queue re-reads both on each lookup).
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -69,6 +70,10 @@ class ObjectType(StrEnum):
     # Rows of the realtime ``extensions`` table (routes): read per call by pbx_realtime, whose cache
     # keeps a lookup one second (pbx/pbx_realtime.c), so they need no AMI action.
     DIALPLAN = "dialplan"
+    # app_queue re-reads realtime queues and their members on each lookup: these need no action
+    # (apps/app_queue.c, load_realtime_queue and update_realtime_members).
+    QUEUE = "queue"
+    QUEUE_MEMBER = "queue_member"
 
 
 class Change(StrEnum):
