@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "voip.calls",
     "voip.trunks",
     "voip.routes",
+    "voip.pbx",
     "voip.callcentre",
     "voip.webhooks",
     "voip.api",

@@ -4,7 +4,12 @@
 ``outbound_routes[1].trunks[0]: no trunk 'carier1'``), then applies them in ``order`` inside one
 transaction through the area's own services (the same ones the admin and the API call). ``pbx
 export`` prints every resource's :meth:`Resource.export`; export followed by apply changes nothing.
-Areas register their resource with :func:`register` from their ``AppConfig.ready``.
+The resources are registered in one place, ``voip.pbx.apps.PbxConfig.ready`` (docs/pbx-as-code.md,
+"Adding a resource"), so the file's keys and their apply order can be read in one list.
+
+Applying runs in two passes inside the one transaction: every resource's :meth:`Resource.apply`
+(create, update) in ``order``, then every :meth:`Resource.prune` (delete what the file no longer
+names) in reverse ``order``, so a route moves to its new trunk before the old trunk goes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ class PbxError:
         return f"{self.path}: {self.message}"
 
 
+class PbxInvalid(Exception):
+    """A file that cannot be applied: every error found, each with its key path."""
+
+    def __init__(self, errors: Sequence[PbxError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(str(error) for error in self.errors))
+
+
 @dataclass(frozen=True)
 class PlannedChange:
     """One line of ``pbx apply --dry-run``: what would be created, updated or deleted."""
@@ -33,8 +46,16 @@ class PlannedChange:
 
 
 class Resource(Protocol):
-    key: str  # the file's top-level key: "trunks"
-    order: int  # apply order: referenced resources (trunks) before those that refer to them (routes)
+    # Read-only, so that a class attribute satisfies them as well as an instance one.
+    @property
+    def key(self) -> str:
+        """The file's top-level key: "trunks"."""
+        ...
+
+    @property
+    def order(self) -> int:
+        """Apply order: referenced resources (trunks) before those that refer to them (routes)."""
+        ...
 
     def export(self) -> list[dict[str, Any]]:
         """The current objects in the file's format, without secrets, in a stable order."""
@@ -48,9 +69,14 @@ class Resource(Protocol):
         """What :meth:`apply` would change, for already validated items."""
         ...
 
-    def apply(self, items: Sequence[Any]) -> None:
-        """Make the PBX match the items (create, update, delete the others), inside the caller's
-        transaction; an omitted secret keeps the current one."""
+    def apply(self, items: Sequence[Any]) -> list[str] | None:
+        """Create and update the items inside the caller's transaction; an omitted secret keeps the
+        current one. Returns lines to show the operator once (a new extension's password), if any.
+        Raises :class:`PbxInvalid` for an item its service refuses."""
+        ...
+
+    def prune(self, items: Sequence[Any]) -> list[str] | None:
+        """Delete the objects the items no longer name, inside the caller's transaction."""
         ...
 
 
@@ -63,3 +89,7 @@ def register(resource: Resource) -> None:
 
 def resources() -> list[Resource]:
     return sorted(_RESOURCES.values(), key=lambda resource: resource.order)
+
+
+def get_resource(key: str) -> Resource | None:
+    return _RESOURCES.get(key)
