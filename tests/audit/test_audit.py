@@ -5,15 +5,24 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from tests.provisioning.conftest import DATABASES
 from voip.api.tokens import api_token_create
 from voip.audit.models import AuditEntry
 from voip.audit.services import audit_context, audit_record, masked
 from voip.provisioning import services as provisioning
 
-pytestmark = pytest.mark.django_db(databases=["default", "asterisk"])
+pytestmark = pytest.mark.django_db(databases=DATABASES)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counters():
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _user(username: str, role: str, **extra):
