@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from crm.api import CompanyViewSet, ContactViewSet
 
-from . import views
+from . import pbx, views
 
 router = DefaultRouter()
 router.register("contacts", ContactViewSet, basename="contact")
@@ -20,6 +20,10 @@ router.register("tokens", views.ApiTokenViewSet, basename="token")
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="v1")),
     path("v1/click-to-call/", views.ClickToCallView.as_view(), name="api-click-to-call"),
+    path("v1/pbx/", pbx.PbxDocumentView.as_view(), name="api-pbx"),
+    path("v1/pbx/apply/", pbx.PbxApplyView.as_view(), name="api-pbx-apply"),
+    path("v1/pbx/<slug:key>/", pbx.PbxItemsView.as_view(), name="api-pbx-items"),
+    path("v1/pbx/<slug:key>/<str:ident>/", pbx.PbxItemView.as_view(), name="api-pbx-item"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

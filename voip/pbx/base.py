@@ -111,6 +111,8 @@ class ItemResource:
                 continue
             value = item[spec.name]
             if spec.secret:
+                if value is None:
+                    continue  # null, like an omitted secret, keeps the stored one
                 if before is None:
                     details.append(f"{spec.name}: {MASK}")
                 elif self.secret_differs(ident, spec.name, value):

@@ -19,6 +19,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from crm.phones import to_e164
+from voip.audit.services import audit_record
 from voip.conf import routing_settings
 from voip.provisioning.models import InternalNumber
 from voip.provisioning.notifier import Change, ObjectType, notify
@@ -352,6 +353,7 @@ def outbound_route_save(
     )
     with _atomic_both():
         route = OutboundRoute.objects.select_for_update().filter(name=data.name).first()
+        action = "updated" if route else "created"
         old_patterns = list(route.patterns) if route else []
         route = route or OutboundRoute(name=data.name)
         for attr in ("patterns", "strip", "prepend", "caller_id", "international", "premium", "order", "enabled"):
@@ -367,6 +369,15 @@ def outbound_route_save(
             [OutboundCallerId(route=route, user_id=uid, caller_id=cid) for uid, cid in data.caller_ids.items() if cid]
         )
         _sync_outbound(route, old_patterns=old_patterns)
+        audit_record(
+            action=action,
+            object_type="outbound_route",
+            object_id=route.name,
+            changes={
+                "patterns": [old_patterns or None, list(route.patterns)],
+                "trunks": [None, [trunk.name for trunk in data.trunks]],
+            },
+        )
     return route
 
 
@@ -378,6 +389,7 @@ def outbound_route_delete(*, name: str) -> None:
         OutboundAccess.objects.using(realtime_db_alias()).filter(id__startswith=f"{route.pk}:").delete()
         _write_rows(dialplan.OUTBOUND_CONTEXT, [f"_{p}" for p in route.patterns], [])
         route.delete()
+        audit_record(action="deleted", object_type="outbound_route", object_id=name)
 
 
 def _sync_inbound(route: InboundRoute, *, old_key: str | None = None) -> None:
@@ -399,6 +411,7 @@ def inbound_route_save(
         if route_id and existing and existing.pk != route_id:
             raise RouteError("did", f"trunk {data.trunk.name!r} already has a route for {data.did or 'any number'}")
         old_key = dialplan.inbound_key(route.trunk.name, route.did) if route else None
+        before = route.destination if route else None
         route = route or InboundRoute()
         route.trunk, route.did, route.destination, route.blocklist = (
             data.trunk,
@@ -408,6 +421,12 @@ def inbound_route_save(
         )
         route.save()
         _sync_inbound(route, old_key=old_key)
+        audit_record(
+            action="updated" if old_key else "created",
+            object_type="inbound_route",
+            object_id=dialplan.inbound_key(route.trunk.name, route.did),
+            changes={"destination": [before, route.destination]},
+        )
     return route
 
 
@@ -419,6 +438,7 @@ def inbound_route_delete(*, trunk: str, did: str) -> None:
             raise RouteError("did", f"no inbound route for {did or 'any number'} on trunk {trunk!r}")
         _write_rows(dialplan.INBOUND_ROUTES_CONTEXT, [dialplan.inbound_key(trunk, cleaned)], [])
         route.delete()
+        audit_record(action="deleted", object_type="inbound_route", object_id=dialplan.inbound_key(trunk, cleaned))
 
 
 def routes_sync_trunks() -> None:

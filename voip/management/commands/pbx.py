@@ -6,12 +6,15 @@ each error is printed as ``key.path: message`` and the command exits non-zero.
 
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from voip.audit.models import AuditSource
+from voip.audit.services import audit_context
 from voip.pbx.resources import PbxInvalid, PlannedChange
 from voip.pbx.selectors import pbx_export
 from voip.pbx.services import pbx_apply, pbx_plan
@@ -63,19 +66,21 @@ class Command(BaseCommand):
 
     def _apply(self, path: str, *, dry_run: bool) -> None:
         text = _read(path)
-        try:
-            if dry_run:
-                changes = pbx_plan(text=text)
-                notes: list[str] = []
-            else:
-                result = pbx_apply(text=text)
-                changes, notes = result.changes, result.notes
-        except PbxInvalid as exc:
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            raise CommandError(
-                f"{path}: {len(exc.errors)} error(s); nothing was changed" if exc.errors else f"{path}: invalid"
-            ) from None
+        # The audit log names who applied which file (secrets masked by the services).
+        with audit_context(source=AuditSource.PBX_FILE, label=f"{getpass.getuser()} (pbx apply {path})"):
+            try:
+                if dry_run:
+                    changes = pbx_plan(text=text)
+                    notes: list[str] = []
+                else:
+                    result = pbx_apply(text=text)
+                    changes, notes = result.changes, result.notes
+            except PbxInvalid as exc:
+                for error in exc.errors:
+                    self.stderr.write(str(error))
+                raise CommandError(
+                    f"{path}: {len(exc.errors)} error(s); nothing was changed" if exc.errors else f"{path}: invalid"
+                ) from None
         for line in format_changes(changes):
             self.stdout.write(line)
         if not changes:
