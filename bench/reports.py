@@ -44,7 +44,9 @@ INSERT INTO calls_calllog (
 SELECT
     'bench.' || i, 'PJSIP/' || (1000 + a) || '-' || i, c.direction,
     CASE WHEN c.direction = 'inbound' THEN '+7495' || (1000000 + i % 9000000) ELSE (1000 + a)::text END,
-    '', CASE WHEN c.direction = 'outbound' THEN '+7812' || (1000000 + i % 9000000) ELSE (1000 + (a + 7) % %(agents)s)::text END,
+    '',
+    CASE WHEN c.direction = 'outbound' THEN '+7812' || (1000000 + i % 9000000)
+         ELSE (1000 + (a + 7) % %(agents)s)::text END,
     CASE WHEN i % 20 = 0 THEN NULL ELSE u.first_id + a END, (1000 + a)::text,
     c.started, CASE WHEN c.disposition = 'answered' THEN c.started + c.wait * interval '1 second' END,
     c.started + (c.wait + c.talk) * interval '1 second', c.wait + c.talk,
@@ -56,7 +58,9 @@ SELECT
     c.started, c.started
 FROM generate_series(1, %(calls)s) AS i
 CROSS JOIN (SELECT min(id) AS first_id FROM auth_user WHERE username LIKE 'agent%%') AS u
-CROSS JOIN LATERAL (SELECT (hashint4(i) & 2147483647) %% %(agents)s AS a, (hashint4(i + 7) & 2147483647) %% 100 AS r) AS h
+CROSS JOIN LATERAL (
+    SELECT (hashint4(i) & 2147483647) %% %(agents)s AS a, (hashint4(i + 7) & 2147483647) %% 100 AS r
+) AS h
 CROSS JOIN LATERAL (
     SELECT
         timestamptz '2025-01-01 00:00 Europe/Moscow' + (i::float8 / %(calls)s) * interval '365 days' AS started,

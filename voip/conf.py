@@ -214,7 +214,8 @@ def reports_settings() -> dict[str, Any]:
     return {
         "SERVICE_LEVEL_SECONDS": int(configured.get("SERVICE_LEVEL_SECONDS", 20)),
         "QUEUE_SERVICE_LEVEL_SECONDS": {
-            str(name): int(seconds) for name, seconds in dict(configured.get("QUEUE_SERVICE_LEVEL_SECONDS") or {}).items()
+            str(name): int(seconds)
+            for name, seconds in dict(configured.get("QUEUE_SERVICE_LEVEL_SECONDS") or {}).items()
         },
     }
 

@@ -209,9 +209,8 @@ def xlsx_file(rows: Iterable[Sequence[Any]], *, title: str) -> BinaryIO:
     sheet = workbook.create_sheet(title=title[:31] or "Sheet")
     for row in rows:
         sheet.append([safe_cell(cell) for cell in row])
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    # Not a with-block: the response streams the file and closes (so removes) it.
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(handle)
     handle.seek(0)
     return handle
-
-
