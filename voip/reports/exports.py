@@ -143,7 +143,7 @@ def call_rows(*, calls: QuerySet[CallLog]) -> Iterator[Sequence[Any]]:
     """The call list (oldest first), the header first, read in chunks: for any number of calls."""
     yield [
         _("Started"),
-        _("Answered"),
+        _("Answered at"),
         _("Ended"),
         _("Direction"),
         _("Result"),
