@@ -11,8 +11,9 @@ import pytest
 
 from tests.calls.ui_support import make_supervisor
 from tests.reports.conftest import moscow, stream  # noqa: F401 (fixtures)
+from tests.reports.stream import databases
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=["default", "asterisk"])]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, databases=databases())]
 
 CANVASES = ["chart-outcomes", "chart-directions", "chart-days", "chart-agents", "chart-queues", "chart-hours"]
 

@@ -48,6 +48,14 @@ from voip.realtime.models import Queue
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
+def databases() -> list[str]:
+    """Both aliases, except Option A where the realtime tables are read through ``default``
+    (two SQLite connections to one test database lock each other out at teardown)."""
+    from voip.realtime.router import realtime_db_alias
+
+    return ["default"] if realtime_db_alias() == "default" else ["default", "asterisk"]
+
+
 def local(day: int, hour: int, minute: int = 0, month: int = 11) -> dt.datetime:
     return dt.datetime(2026, month, day, hour, minute, tzinfo=MOSCOW)
 

@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from tests.calls.ui_support import make_supervisor, make_user
+from tests.reports.stream import databases
 from voip.reports.filters import ReportFilters
 from voip.reports.selectors import report_build, report_calls
 
-pytestmark = pytest.mark.django_db(databases=["default", "asterisk"])
+pytestmark = pytest.mark.django_db(databases=databases())
 
 NOVEMBER = ReportFilters(date_from=dt.date(2026, 11, 1), date_to=dt.date(2026, 11, 30))
 

@@ -12,11 +12,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.calls.ui_support import make_supervisor, make_user
+from tests.reports.stream import databases
 from voip.calls.models import CallLog
 from voip.reports.exports import safe_cell
 from voip.roles import PBX_ADMINS, SUPERVISORS
 
-pytestmark = pytest.mark.django_db(databases=["default", "asterisk"])
+pytestmark = pytest.mark.django_db(databases=databases())
 
 NOVEMBER = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
 URL = "/voip/reports/"
@@ -237,6 +238,8 @@ def test_safe_cell(value, safe) -> None:
     assert safe_cell(value) == safe
 
 
+# Committed rows: the async client runs the view on another thread, so another connection.
+@pytest.mark.django_db(transaction=True, databases=databases())
 async def test_under_asgi_the_export_streams_chunk_by_chunk(stream) -> None:
     from asgiref.sync import sync_to_async
 

@@ -11,8 +11,9 @@ Definitions (also in docs/reports.md):
 * **service level**: of the queue calls answered or abandoned, the share answered within the
   queue's service-level seconds (:func:`service_levels`).
 
-Three grouped queries make a report, whatever its length: per hour (rolled up here into the
-totals, the days and the hour-of-day x weekday heat map), per agent and per queue.
+Three grouped queries make a report, whatever its length: per UTC hour (quarter hour in zones
+with such offsets), rolled up here into the totals, the local days and the hour-of-day x weekday
+heat map; per agent; per queue.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import TruncHour
+from django.db.models import Case, Count, DateTimeField, F, Func, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from voip.calls.models import CallDirection, CallDisposition, CallLog
@@ -42,6 +42,44 @@ _MISSED = (
 )
 _ANSWERED = Q(disposition=CallDisposition.ANSWERED)
 _QUEUE_OUTCOME = ~Q(queue="") & Q(disposition__in=(CallDisposition.ANSWERED, CallDisposition.ABANDONED))
+
+
+class UtcBin(Func):
+    """``started_at`` floored to a multiple of ``seconds`` since the Unix epoch, in UTC.
+
+    Far cheaper per row than truncating in a named time zone (``AT TIME ZONE`` on every row, the
+    bulk of a year's report before); the few thousand bins are moved to local time in Python.
+    """
+
+    output_field = DateTimeField()
+
+    def __init__(self, expression: Any, *, seconds: int) -> None:
+        self.seconds = int(seconds)
+        super().__init__(expression)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            sql = f"date_bin(interval '{self.seconds} seconds', {column}, timestamptz '1970-01-01 00:00+00')"
+            return sql, params
+        if connection.vendor == "sqlite":
+            return (
+                f"datetime((CAST(strftime('%%s', {column}) AS INTEGER) / {self.seconds}) * {self.seconds},"
+                " 'unixepoch')",
+                params,
+            )
+        raise NotImplementedError(f"reports support PostgreSQL and SQLite, not {connection.vendor}")
+
+
+def bin_seconds(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> int:
+    """An hour when the zone's offset is whole hours over the range, else 15 minutes (+05:30, +05:45)."""
+    moment = start
+    while moment <= end:
+        offset = moment.astimezone(zone).utcoffset() or dt.timedelta(0)
+        if offset.total_seconds() % 3600:
+            return 900
+        moment += dt.timedelta(days=14)
+    return 3600
 
 
 def can_view_reports(user: User) -> bool:
@@ -112,15 +150,16 @@ class Figures:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Figures:
-        return cls(**{f.name: (row.get(f.name) if f.name == "wait_max" else row.get(f.name) or 0) for f in fields(cls)})
+        figures = cls(wait_max=row.get("wait_max"))
+        for name in _SUMMED:
+            setattr(figures, name, row.get(name) or 0)
+        return figures
 
     def add(self, other: Figures) -> None:
-        for f in fields(self):
-            if f.name == "wait_max":
-                if other.wait_max is not None:
-                    self.wait_max = other.wait_max if self.wait_max is None else max(self.wait_max, other.wait_max)
-            else:
-                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        if other.wait_max is not None:
+            self.wait_max = other.wait_max if self.wait_max is None else max(self.wait_max, other.wait_max)
 
     @property
     def average_wait(self) -> float | None:
@@ -134,6 +173,10 @@ class Figures:
     def service_level(self) -> float | None:
         """Percent of queue calls (answered or abandoned) answered within the service level."""
         return 100 * self.within_level / self.queue_outcomes if self.queue_outcomes else None
+
+
+# The figures that add up across slices (the longest wait is a maximum instead).
+_SUMMED = tuple(f.name for f in fields(Figures) if f.name != "wait_max")
 
 
 @dataclass
@@ -194,14 +237,15 @@ def report_build(*, user: User, filters: ReportFilters) -> Report:
     levels, default = service_levels()
     aggregates = _aggregates(levels, default)
     zone = timezone.get_default_timezone()
+    start, end = filters.bounds()
+    bins = UtcBin("started_at", seconds=bin_seconds(start, end, zone))
 
     totals = Figures()
     days = {day: Figures() for day in filters.days()}
     heat_map = [[0] * 24 for _ in range(7)]
-    hourly = calls.annotate(hour=TruncHour("started_at", tzinfo=zone)).values("hour").annotate(**aggregates)
-    for row in hourly:
+    for row in calls.annotate(bin=bins).values("bin").annotate(**aggregates):
         figures = Figures.from_row(row)
-        local = timezone.localtime(row["hour"], zone)
+        local = timezone.localtime(row["bin"], zone)
         totals.add(figures)
         days.setdefault(local.date(), Figures()).add(figures)
         heat_map[local.weekday()][local.hour] += figures.total
