@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "voip.trunks",
     "voip.routes",
     "voip.reports",
+    "voip.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,10 @@ VOIP_CALLS = {
     # Events the listener holds in memory while the database is slow or down; at this many it
     # stops reading the AMI socket until half of them are written (see docs/calls.md).
     "LISTENER_QUEUE_MAX": env.int("VOIP_LISTENER_QUEUE_MAX", default=10_000),
+    # Recordings older than this many days are deleted by `purge_recordings` (empty: kept forever);
+    # per queue: {"support": 30} (docs/calls.md, "Recordings retention").
+    "RECORDING_RETENTION_DAYS": env.int("VOIP_RECORDING_RETENTION_DAYS", default=None),
+    "RECORDING_RETENTION_BY_QUEUE": env.dict("VOIP_RECORDING_RETENTION_BY_QUEUE", cast={"value": int}, default={}),
 }
 
 # Repeated SIP authentication failures from one address block it in PJSIP (voip.calls.sip_security).

@@ -28,6 +28,7 @@ from voip.ami.client import AMIClient
 __all__ = [
     "DEFAULT_BACKEND",
     "AsteriskSettings",
+    "RecordingRetention",
     "TelephonyNotConfigured",
     "ami_client",
     "asterisk_settings",
@@ -36,6 +37,7 @@ __all__ = [
     "configured_realtime_alias",
     "normalise_options",
     "pbx_time_zone",
+    "recording_retention",
     "recordings_root",
     "reports_settings",
     "sorcery_memory_cache_enabled",
@@ -223,6 +225,23 @@ def reports_settings() -> dict[str, Any]:
 def recordings_root() -> Path:
     """Where the CRM sees Asterisk's recordings (``VOIP_CALLS['RECORDINGS_ROOT']``)."""
     return Path(calls_settings().get("RECORDINGS_ROOT") or Path(settings.VAR_DIR) / "recordings")
+
+
+@dataclass(frozen=True)
+class RecordingRetention:
+    days: int | None  # every recording; None keeps them
+    by_queue: dict[str, int]  # queue name -> days, whatever ``days`` says
+
+
+def recording_retention() -> RecordingRetention:
+    """``VOIP_CALLS['RECORDING_RETENTION_DAYS']`` and ``['RECORDING_RETENTION_BY_QUEUE']``, checked."""
+    options = calls_settings()
+    days = options.get("RECORDING_RETENTION_DAYS")
+    by_queue = dict(options.get("RECORDING_RETENTION_BY_QUEUE") or {})
+    for name, value in [("RECORDING_RETENTION_DAYS", days), *by_queue.items()]:
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ImproperlyConfigured(f"VOIP_CALLS recording retention {name!r}: a whole number of days >= 1")
+    return RecordingRetention(days=days, by_queue=by_queue)
 
 
 def sorcery_memory_cache_enabled() -> bool:

@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "voip.view_all_calls",
         "realtime.*",
         "provisioning.*",
+        "webhooks.*",
     ],
 }
 

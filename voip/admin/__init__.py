@@ -13,4 +13,5 @@ from . import (  # noqa: F401
     sip_blocks,
     transports,
     users,
+    webhooks,
 )

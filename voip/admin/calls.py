@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crm.phones import display
-from voip.calls.models import CallLog
+from voip.calls.models import CallLog, RecordingDeletion
+from voip.calls.retention import recording_delete
 
 from .common import ReadOnlyAdmin
 from .filters import AgentFilter
@@ -34,6 +37,16 @@ class CallLogAdmin(ReadOnlyAdmin):
     search_fields = ("caller_number", "callee_number", "caller_name", "linkedid", "agent__username")
     date_hierarchy = "started_at"
     ordering = ("-started_at",)
+    actions = ["delete_recordings"]
+
+    @admin.action(description=_("Delete the recordings"), permissions=["delete_recording"])
+    def delete_recordings(self, request: HttpRequest, queryset: QuerySet[CallLog]) -> None:
+        count = recording_delete(calls=queryset.exclude(recording_file=""), deleted_by=request.user)
+        message = ngettext("%(count)d recording deleted.", "%(count)d recordings deleted.", count)
+        messages.success(request, message % {"count": count})
+
+    def has_delete_recording_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_active and request.user.has_perm("voip.configure_pbx"))
 
     @admin.display(description=_("caller"), ordering="caller_number")
     def caller(self, call: CallLog) -> str:
@@ -57,6 +70,24 @@ class CallLogAdmin(ReadOnlyAdmin):
         # Supervisors see every call (voip.view_all_calls); the model's own view permission also works.
         return request.user.is_active and (
             request.user.has_perm("voip.view_all_calls") or super().has_view_permission(request, obj)
+        )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+
+@admin.register(RecordingDeletion)
+class RecordingDeletionAdmin(ReadOnlyAdmin):
+    """Which recordings were deleted, when, why and by whom (retention or a PBX admin's request)."""
+
+    list_display = ("deleted_at", "linkedid", "recording_file", "reason", "deleted_by", "file_found")
+    list_filter = ("reason", "deleted_at")
+    search_fields = ("linkedid", "recording_file")
+    list_select_related = ("deleted_by",)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and (
+            request.user.has_perm("voip.configure_pbx") or super().has_view_permission(request, obj)
         )
 
     def has_module_permission(self, request: HttpRequest) -> bool:

@@ -62,6 +62,7 @@ from voip.conf import (
     calls_settings,
     pbx_time_zone,
 )
+from voip.webhooks.delivery import WebhookDeliveryThread
 
 __all__ = [
     "LISTENER_EVENTS",
@@ -177,6 +178,7 @@ class CallEventListener:
         queue_hard_max: int | None = None,
         single_instance: bool = True,
         standby_retry: float = 5.0,
+        deliver_webhooks: bool = False,
     ) -> None:
         if options is None:
             options = asterisk_settings()
@@ -208,6 +210,9 @@ class CallEventListener:
         self._stopped: asyncio.Event | None = None
         self.single_instance = single_instance
         self.standby_retry = standby_retry
+        # The listener that holds this Asterisk's lock also sends the webhooks, in a thread of its own.
+        self.deliver_webhooks = deliver_webhooks
+        self._webhooks: WebhookDeliveryThread | None = None
         self.lock: ListenerLock | None = None
         security = sip_security.security_settings()
         self.security_enabled = bool(security["ENABLED"])
@@ -399,8 +404,15 @@ class CallEventListener:
             return
         self._worker = threading.Thread(target=self._work, name="voip-call-events", daemon=True)
         self._worker.start()
+        if self.deliver_webhooks and (self._webhooks is None or not self._webhooks.is_alive()):
+            self._webhooks = WebhookDeliveryThread()
+            self._webhooks.start()
 
     def _stop_worker(self) -> None:
+        if self._webhooks is not None:
+            self._webhooks.stop()
+            self._webhooks.join(timeout=10)
+            self._webhooks = None
         if self._worker is None:
             return
         self._put(_STOP)
@@ -623,7 +635,7 @@ def maybe_start_embedded_listener() -> bool:
     with _embedded_lock:
         if _embedded_thread is not None and _embedded_thread.is_alive():
             return False
-        listener = CallEventListener()
+        listener = CallEventListener(deliver_webhooks=True)
 
         def run() -> None:
             try:

@@ -157,3 +157,37 @@ class PendingOrigination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id} ({self.dialled})"
+
+
+class RecordingDeletionReason(models.TextChoices):
+    RETENTION = "retention", _("retention period over")
+    REQUEST = "request", _("deleted on request")
+
+
+class RecordingDeletion(models.Model):
+    """The log of deleted recordings: which call's file, when, why and by whom."""
+
+    call = models.ForeignKey(
+        CallLog, verbose_name=_("call"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linkedid = models.CharField(_("call id"), max_length=150)
+    recording_file = models.CharField(_("recording"), max_length=255)
+    file_found = models.BooleanField(_("file found"), help_text=_("whether a file was there to delete"))
+    reason = models.CharField(_("reason"), max_length=10, choices=RecordingDeletionReason.choices)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    deleted_at = models.DateTimeField(_("deleted"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at"]
+        verbose_name = _("deleted recording")
+        verbose_name_plural = _("deleted recordings")
+
+    def __str__(self) -> str:
+        return f"{self.recording_file} ({self.get_reason_display()})"

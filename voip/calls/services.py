@@ -35,6 +35,7 @@ from voip.calls.tracker import (
     Ringing,
 )
 from voip.provisioning.models import InternalNumber
+from voip.webhooks.services import webhook_deliveries_enqueue
 
 __all__ = [
     "ApplyResult",
@@ -220,6 +221,7 @@ def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]
         )
     }
     already_final: set[str] = set()
+    changed: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []  # for the webhooks
     contacts = _ContactCache()  # per batch: a contact created a second ago must be found
     for linkedid, update in latest.items():
         row = existing.get(linkedid)
@@ -248,6 +250,8 @@ def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]
         CallLog.objects.update_or_create(linkedid=linkedid, defaults=fields)
         result.calls_written += 1
         result.written_linkedids.append(linkedid)
+        changed.append((linkedid, row, fields))
+    webhook_deliveries_enqueue(changes=changed)  # same transaction: an event is never lost
     return already_final
 
 

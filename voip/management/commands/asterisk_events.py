@@ -37,7 +37,7 @@ class Command(BaseCommand):
             config = dataclasses.replace(config, port=options["port"])
         if not config.secret:
             raise CommandError("ASTERISK_AMI_SECRET is not set: the listener cannot log in to AMI")
-        listener = CallEventListener(config, push=not options["no_push"])
+        listener = CallEventListener(config, push=not options["no_push"], deliver_webhooks=True)
         self.stdout.write(f"Listening to AMI events on {config.host}:{config.port}")
 
         async def main() -> None:
