@@ -242,11 +242,16 @@ def test_safe_cell(value, safe) -> None:
 @pytest.mark.django_db(transaction=True, databases=databases())
 async def test_under_asgi_the_export_streams_chunk_by_chunk(stream) -> None:
     from asgiref.sync import sync_to_async
+    from django.db import connections
 
-    supervisor = await sync_to_async(make_supervisor)("sam", extension=None)
-    client = AsyncClient()
-    await client.aforce_login(supervisor)
-    response = await client.get(export_url("calls", "csv"), NOVEMBER)
-    assert response.status_code == 200 and response.is_async  # an async iterator: Django does not buffer it
-    body = b"".join([chunk async for chunk in response.streaming_content]).decode()
-    assert body.count("\n") == 1 + 15
+    try:
+        supervisor = await sync_to_async(make_supervisor)("sam", extension=None)
+        client = AsyncClient()
+        await client.aforce_login(supervisor)
+        response = await client.get(export_url("calls", "csv"), NOVEMBER)
+        assert response.status_code == 200 and response.is_async  # an async iterator: Django does not buffer it
+        body = b"".join([chunk async for chunk in response.streaming_content]).decode()
+        assert body.count("\n") == 1 + 15
+    finally:
+        # The view ran on asgiref's thread: its connection would keep the test database in use.
+        await sync_to_async(connections.close_all)()
