@@ -15,14 +15,21 @@ import atexit
 import os
 import shutil
 import tempfile
+from typing import Protocol
 
 _started_server = None
 
 
-def _stop_and_remove(server: object, pgdata_parent: str) -> None:
+class _Server(Protocol):
+    """What is used of the embedded server (the package ships no types)."""
+
+    def cleanup(self) -> None: ...
+
+
+def _stop_and_remove(server: _Server, pgdata_parent: str) -> None:
     """Stop the embedded server, then delete its directory."""
     try:
-        server.cleanup()  # type: ignore[attr-defined]
+        server.cleanup()
     finally:
         shutil.rmtree(pgdata_parent, ignore_errors=True)
 

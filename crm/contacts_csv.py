@@ -22,10 +22,9 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -36,6 +35,9 @@ from django.utils.translation import gettext_lazy
 from .models import Company, Contact
 from .phones import to_e164
 from .selectors import contacts_visible_to
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 COLUMNS = ("first_name", "last_name", "company", "email", "phone", "mobile", "owner", "notes")
 PHONE_COLUMNS = frozenset({"phone", "mobile"})
@@ -176,7 +178,7 @@ def _read(text: str) -> tuple[list[str], list[list[str]]]:
     return [name.strip() for name in header], list(reader)
 
 
-def contacts_import_plan(*, text: str, user: AbstractBaseUser) -> ImportPlan:
+def contacts_import_plan(*, text: str, user: User | AnonymousUser) -> ImportPlan:
     """What importing ``text`` (a CSV file, already decoded) as ``user`` would do; writes nothing.
 
     A row may update only a contact the user may see, and name a new company only if the user may
@@ -305,7 +307,7 @@ def _current(contact: Contact, column: str) -> str:
 
 @transaction.atomic
 def contacts_import_apply(
-    *, plan: ImportPlan, imported_by: AbstractBaseUser, valid_rows_only: bool = False
+    *, plan: ImportPlan, imported_by: User | AnonymousUser, valid_rows_only: bool = False
 ) -> ImportResult:
     """Write a plan: all of it, or (``valid_rows_only``) the rows without errors; one transaction."""
     if plan.file_errors or (plan.errors and not valid_rows_only):
@@ -328,9 +330,12 @@ def contacts_import_apply(
         if row.action not in (RowAction.CREATE, RowAction.UPDATE):
             continue
         values = row.values
-        contact = (
-            Contact() if row.action == RowAction.CREATE else Contact.objects.select_for_update().get(pk=row.contact_id)
-        )
+        if row.action == RowAction.CREATE:
+            contact = Contact()
+        elif row.contact_id is not None:
+            contact = Contact.objects.select_for_update().get(pk=row.contact_id)
+        else:  # contacts_import_plan gives every update the contact it changes
+            raise ValueError("an update row names no contact")
         for column in ("first_name", "last_name", "email", "phone", "mobile", "notes"):
             setattr(contact, column, values[column])
         contact.company = company_named(values["company"])

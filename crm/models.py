@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -23,7 +25,7 @@ class Company(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_e164 = to_e164(self.phone) or ""
         super().save(*args, **kwargs)
 
@@ -62,7 +64,7 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_e164 = to_e164(self.phone) or ""
         self.mobile_e164 = to_e164(self.mobile) or ""
         super().save(*args, **kwargs)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from .models import Company, Contact
 from .phones import to_e164
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def contact_by_number(number: str | None, *, visible_to: AbstractBaseUser | None = None) -> Contact | None:
+
+def contact_by_number(number: str | None, *, visible_to: User | None = None) -> Contact | None:
     """The contact whose phone or mobile is ``number`` (any format), through the E.164 indexes.
 
     With ``visible_to``, only among the contacts that user may open (the screen pop's rule).
@@ -30,7 +34,7 @@ def company_by_number(number: str | None) -> Company | None:
     return Company.objects.filter(phone_e164=e164).order_by("pk").first()
 
 
-def may_view_contacts(user: AbstractBaseUser | AnonymousUser) -> bool:
+def may_view_contacts(user: User | AnonymousUser) -> bool:
     """The contact pages need a role: ``crm.view_contact`` (agents, supervisors) or ``voip.view_all_calls``
     ("Can see every call and contact": supervisors, PBX admins). A user with neither sees none."""
     if not user.is_authenticated or not user.is_active:
@@ -38,7 +42,7 @@ def may_view_contacts(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user.has_perm("crm.view_contact") or user.has_perm("voip.view_all_calls")
 
 
-def contacts_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Contact]:
+def contacts_visible_to(user: User | AnonymousUser) -> QuerySet[Contact]:
     """Supervisors and PBX admins see every contact; agents the ones they own or that have no owner."""
     contacts = Contact.objects.select_related("company")
     if not may_view_contacts(user):
@@ -53,7 +57,7 @@ _NUMBER_LIKE_RE = re.compile(r"^\+?[0-9 ()\-./]+$")
 MAX_SEARCH_WORDS = 5
 
 
-def contact_search(*, user: AbstractBaseUser, query: str) -> QuerySet[Contact]:
+def contact_search(*, user: User | AnonymousUser, query: str) -> QuerySet[Contact]:
     """The contacts ``user`` may see that match ``query``.
 
     A query that looks like a phone number is normalised to E.164 and matched on the indexed

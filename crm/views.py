@@ -24,6 +24,8 @@ from .services import contact_create
 class ContactPermissionMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Logged in and holding a role that may see contacts (403 otherwise); which ones is contacts_visible_to."""
 
+    request: HttpRequest  # set by the view it is mixed into
+
     def has_permission(self) -> bool:
         return may_view_contacts(self.request.user)
 

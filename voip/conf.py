@@ -16,7 +16,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -183,7 +183,13 @@ def _client_arguments(config: AsteriskSettings) -> tuple[str, int, str, str]:
     return config.host, config.port, config.username, config.secret
 
 
-def _client_options(config: AsteriskSettings) -> dict[str, Any]:
+class _ClientOptions(TypedDict):
+    connect_timeout: float
+    action_timeout: float
+    auth: Literal["plain", "md5"]
+
+
+def _client_options(config: AsteriskSettings) -> _ClientOptions:
     return {"connect_timeout": config.connect_timeout, "action_timeout": config.action_timeout, "auth": config.auth}
 
 

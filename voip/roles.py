@@ -60,7 +60,7 @@ def sync_roles(**kwargs: Any) -> None:
         return
     for role, wanted in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
-        permissions = []
+        permissions: list[Permission] = []
         for spec in wanted:
             app_label, codename = spec.split(".", 1)
             found = Permission.objects.using(using).filter(content_type__app_label=app_label)

@@ -325,7 +325,8 @@ def test_command_and_get_config(api: AsteriskRealtimeAPI) -> None:
     config = api.get_config("manager.conf")
     assert [c.name for c in config.categories] == ["general", "admin", "crm"]
     general = config.category("general")
-    assert general is not None and general.get("port") == "5038"
+    assert general is not None and general.value("port") == "5038"
+    assert general["name"] == general.get("name") == "general"  # still the plain dict of its JSON form
     assert api.get_config("manager.conf", "nosuchcategory").categories == ()
     assert [c.name for c in api.get_config("pjsip.conf", "transport-udp").categories] == ["transport-udp"]
     with pytest.raises(AMIActionError) as caught:

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     aors,
+    audit,
     auths,
     calls,
     contacts,

@@ -24,7 +24,7 @@ class AuthAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdm
     show_full_result_count = False
     actions = ["reset_passwords"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:  # as SecretFieldsAdminMixin
         return self._without_secrets(f.name for f in self.model._meta.fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -41,6 +42,7 @@ class CallLogAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Delete the recordings"), permissions=["delete_recording"])
     def delete_recordings(self, request: HttpRequest, queryset: QuerySet[CallLog]) -> None:
+        assert isinstance(request.user, User)  # the admin site lets only logged-in staff in
         count = recording_delete(calls=queryset.exclude(recording_file=""), deleted_by=request.user)
         message = ngettext("%(count)d recording deleted.", "%(count)d recordings deleted.", count)
         messages.success(request, message % {"count": count})

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,8 @@ from django.urls import path
 from django.utils.translation import gettext
 
 from voip import new_passwords
+
+from .labels import column_label, column_labels, list_column, names_itself
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +37,22 @@ class ProvisioningPermissionsMixin:
         return has_perm(request, "voip.configure_pbx")
 
 
+_T = TypeVar("_T")
+
+
 def secret_fields_of(model: type[Model]) -> tuple[str, ...]:
     """The model's secret columns, declared once on the model as ``secret_fields``."""
     return tuple(getattr(model, "secret_fields", ()))
 
 
-class SecretFieldsAdminMixin:
+if TYPE_CHECKING:
+    # What the mixins below are mixed into: they use its model, admin_site and methods.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class SecretFieldsAdminMixin(_ModelAdmin):
     """Secret columns (SIP passwords, md5_cred, key passwords) never leave the database through the admin.
 
     A filter such as ``?md5_cred__startswith=a`` answers one character at a time, so any lookup
@@ -47,39 +60,71 @@ class SecretFieldsAdminMixin:
     kept out of the list, the search, the forms and the read-only views whatever a subclass lists.
     """
 
-    model: type[Model]
-
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         field_name = lookup.split(LOOKUP_SEP, 1)[0]
         if field_name in secret_fields_of(self.model):
             return False
-        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]
+        return super().lookup_allowed(lookup, value, request)
 
-    def _without_secrets(self, names: Iterable[Any]) -> list[Any]:
+    def _without_secrets(self, names: Iterable[_T]) -> list[_T]:
         secrets = secret_fields_of(self.model)
         return [name for name in names if not (isinstance(name, str) and name.split(LOOKUP_SEP, 1)[0] in secrets)]
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
-        return self._without_secrets(super().get_list_display(request))  # type: ignore[misc]
+        return self._without_secrets(super().get_list_display(request))
 
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
-        return self._without_secrets(super().get_list_filter(request))  # type: ignore[misc]
+        return self._without_secrets(super().get_list_filter(request))
 
     def get_search_fields(self, request: HttpRequest) -> list[Any]:
-        return self._without_secrets(super().get_search_fields(request))  # type: ignore[misc]
+        return self._without_secrets(super().get_search_fields(request))
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return self._without_secrets(super().get_fields(request, obj))  # type: ignore[misc]
+        return self._without_secrets(super().get_fields(request, obj))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return self._without_secrets(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return self._without_secrets(super().get_readonly_fields(request, obj))
 
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*(super().get_exclude(request, obj) or ()), *secret_fields_of(self.model)]  # type: ignore[misc]
+        return [*(super().get_exclude(request, obj) or ()), *secret_fields_of(self.model)]
+
+
+class RealtimeChangeList(ChangeList):
+    """Filter titles in the page's language (Django titles a column's filter with its verbose name)."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        specs, *rest = super().get_filters(request)
+        for spec in specs:
+            field_path = getattr(spec, "field_path", None)
+            if field_path and LOOKUP_SEP not in field_path and names_itself(self.model, field_path):
+                spec.title = column_label(self.model, field_path)
+        return (specs, *rest)
 
 
 class RealtimeAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
-    """Base of every admin of a realtime table."""
+    """Base of every admin of a realtime table: Asterisk's columns under translated names
+    (``voip.admin.labels``) in the list headers, the filters and the forms."""
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        columns = {field.name for field in self.model._meta.fields if names_itself(self.model, field.name)}
+        made = self.__dict__.setdefault("_list_columns", {})
+        shown = []
+        for name in super().get_list_display(request):
+            if isinstance(name, str) and name in columns:
+                if name not in made:
+                    made[name] = list_column(self.model, name)
+                name = made[name]
+            shown.append(name)
+        return shown
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return RealtimeChangeList
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = kwargs.get("form") or self.form
+        own = getattr(getattr(form, "Meta", None), "labels", None) or {}
+        kwargs["labels"] = {**column_labels(self.model), **own, **(kwargs.get("labels") or {})}
+        return super().get_form(request, obj, change, **kwargs)
 
 
 class ReadOnlyAdmin(RealtimeAdmin):
@@ -98,7 +143,7 @@ class ReadOnlyAdmin(RealtimeAdmin):
 NEW_PASSWORDS_PAGE = "admin"  # where voip.new_passwords keeps the admin's new passwords
 
 
-class NewPasswordsPageMixin:
+class NewPasswordsPageMixin(_ModelAdmin):
     """A ``new-passwords/`` page under the model's admin URL: where a reset or a new extension
     redirects to (post/redirect/get). It shows the new passwords once; a reload shows none."""
 

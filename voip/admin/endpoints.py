@@ -10,7 +10,7 @@ endpoints exist.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -35,7 +35,16 @@ from voip.calls.presence_selectors import (
 from voip.provisioning import services
 from voip.realtime.models import PsAor, PsContact, PsEndpoint
 
-from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnlyAdmin, reset_passwords_page
+from .common import (
+    NewPasswordsPageMixin,
+    ProvisioningPermissionsMixin,
+    ReadOnlyAdmin,
+    RealtimeChangeList,
+    reset_passwords_page,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec  # the stubs' name for what get_fieldsets returns
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +78,7 @@ class RegistrationStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EndpointChangeList(ChangeList):
+class EndpointChangeList(RealtimeChangeList):
     """Attach owner and presence to the page's rows: two queries on ``default`` per page."""
 
     def get_results(self, request: HttpRequest) -> None:
@@ -119,7 +128,7 @@ class EndpointAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, ReadOnl
     )
     readonly_fields = ("extension_user", "max_contacts", "page_registration")
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[tuple[Any, dict[str, Any]]]:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> _FieldsetSpec:
         advanced = [f.name for f in self.model._meta.fields if f.name not in self.MAIN_FIELDS]
         return [
             (None, {"fields": self.MAIN_FIELDS}),

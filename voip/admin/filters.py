@@ -23,7 +23,7 @@ class AsteriskBooleanFilter(admin.FieldListFilter):
         self.value = (value[-1] if isinstance(value, list) else value) or None
         super().__init__(field, request, params, model, model_admin, field_path)
 
-    def expected_parameters(self) -> list[str]:
+    def expected_parameters(self) -> list[str | None]:
         return [self.parameter_name]
 
     def has_output(self) -> bool:

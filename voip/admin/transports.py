@@ -48,7 +48,8 @@ class TransportForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("clear_password") and cleaned.get("new_password"):
             raise forms.ValidationError(_("Either set a new password or remove it, not both."))
         return cleaned

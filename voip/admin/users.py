@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -21,13 +21,17 @@ from voip.realtime.models import PsContact
 
 from .common import NewPasswordsPageMixin, ProvisioningPermissionsMixin, show_new_passwords
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractUser
+
 logger = logging.getLogger(__name__)
 STATUS_LABELS = dict(PresenceStatus.choices)
 User = get_user_model()
 
 
 class UserWithExtensionAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin, UserAdmin):
-    list_display = (*UserAdmin.list_display, "extension")
+    # The stubs type list_display per model admin instance; UserAdmin's own is a tuple of names.
+    list_display = (*UserAdmin.list_display, "extension")  # type: ignore[misc]
     list_select_related = ("internal_number",)
     actions = ["give_extensions"]
     readonly_fields = (*UserAdmin.readonly_fields, "extension", "extension_status")
@@ -50,7 +54,7 @@ class UserWithExtensionAdmin(NewPasswordsPageMixin, ProvisioningPermissionsMixin
         return str(STATUS_LABELS[registration_status(presence, contacts)])
 
     @admin.display(description=_("extension"), ordering="internal_number__number")
-    def extension(self, user: User) -> str:
+    def extension(self, user: AbstractUser) -> str:
         internal = getattr(user, "internal_number", None)
         if internal is None:
             return "—"

@@ -299,9 +299,9 @@ class AsyncAMIClient:
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(error)
-        for future in self._lists.values():
-            if not future.done():
-                future.set_exception(error)
+        for list_future in self._lists.values():
+            if not list_future.done():
+                list_future.set_exception(error)
         for _matches, future in self._waiters:
             if not future.done():
                 future.set_exception(error)
@@ -399,7 +399,8 @@ class AsyncAMIClient:
         self._reading_paused = True
         self._resumed.clear()
         transport = self._writer.transport if self._writer is not None else None
-        if transport is not None and not transport.is_closing():
+        # A stream's transport reads too (StreamWriter only types its write side).
+        if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
             transport.pause_reading()
 
     def resume_reading(self) -> None:
@@ -407,7 +408,8 @@ class AsyncAMIClient:
         self._reading_paused = False
         self._resumed.set()
         transport = self._writer.transport if self._writer is not None else None
-        if transport is not None and not transport.is_closing():
+        # A stream's transport reads too (StreamWriter only types its write side).
+        if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
             transport.resume_reading()
 
     # -- actions ------------------------------------------------------------------------

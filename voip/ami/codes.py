@@ -27,8 +27,8 @@ __all__ = [
 ]
 
 # OriginateResponse "Reason" is the last control frame seen on the outgoing channel (enum
-# ast_control_frame_type); 0 means no frame at all. Transcript 13: an unregistered or nonexistent
-# endpoint AND a callee rejecting with 486 all gave 0; ringing until Timeout gave 3 (the last frame
+# ast_control_frame_type); 0 means no frame at all. In 13-originate-failures-noanswer-busy-sync.txt an unregistered
+# or nonexistent endpoint AND a callee rejecting with 486 all gave 0; ringing until Timeout gave 3 (the last frame
 # was RINGING); answered calls give 4 (transcripts 04-originate-to-softphone-playback.txt,
 # 14-click-to-call-originate-variables-hangup-action.txt, 24-webapp-originate-channelid-wait-hangup-crm-refused.txt).
 ORIGINATE_REASONS: dict[int, str] = {
@@ -51,8 +51,8 @@ CALL_REJECTED = 21  # SIP 603 Decline
 NORMAL_UNSPECIFIED = 31
 
 # Why a call failed, from what the outgoing channel showed (Q.850 hangup causes as Asterisk names
-# them in include/asterisk/causes.h; Dial statuses of DialEnd). Transcript 13: the busy phone's
-# channel ended with HangupRequest/Hangup "Cause: 17" (User busy, TechCause 486) and DialEnd
+# them in include/asterisk/causes.h; Dial statuses of DialEnd). In 13-originate-failures-noanswer-busy-sync.txt
+# the busy phone's channel ended with HangupRequest/Hangup "Cause: 17" (User busy, TechCause 486) and DialEnd
 # "DialStatus: BUSY", while its OriginateResponse said only "Reason: 0".
 FAILURE_BY_CAUSE: dict[int, str] = {
     1: "unallocated_number",

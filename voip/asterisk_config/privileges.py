@@ -11,15 +11,19 @@ classes contain **any one** of the action's classes: that transcript's session B
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class AmiActionNeed:
     action: str
     classes: tuple[str, ...]  # any one of them allows the action; () = no class needed
-    purpose: str
+    purpose: StrOrPromise  # lazy: translated when shown
 
 
 # The actions voip.backends / voip.diagnostics / the event listener send.

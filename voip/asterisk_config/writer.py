@@ -200,6 +200,7 @@ def _permit_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     bits = address.max_prefixlen
+    prefix: int
     if not slash:
         prefix = bits
     elif _PREFIX_RE.match(mask_text):
@@ -326,7 +327,7 @@ def render_asterisk_config() -> dict[str, str]:
     names.append("modules.conf")
     rendered: dict[str, str] = {}
     for name in names:
-        text = engine.get_template(name).render(Context(context, autoescape=False))
+        text: str = engine.get_template(name).render(Context(context, autoescape=False))
         # Templates keep their {% %} tags on their own lines; drop the blank runs they leave.
         text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         rendered[name] = text

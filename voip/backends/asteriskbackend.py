@@ -329,7 +329,8 @@ class ConnectionTestResult(_Result):
 
 
 # How long to wait, after a failed OriginateResponse, for the Hangup of a channel that was created
-# (the busy phone's Hangup came right after the OriginateResponse, transcript 13).
+# (the busy phone's Hangup came right after the OriginateResponse, transcript
+# 13-originate-failures-noanswer-busy-sync.txt).
 HANGUP_GRACE_SECONDS = 1.0
 
 
@@ -443,7 +444,8 @@ class ConfigCategory(_Result):
     name: str
     lines: tuple[tuple[str, str], ...]
 
-    def get(self, variable: str, default: str | None = None) -> str | None:
+    # Not ``get``: that is the dict's own (this result is a dict of its JSON form, "name" included).
+    def value(self, variable: str, default: str | None = None) -> str | None:
         return next((value for name, value in self.lines if name == variable), default)
 
 
@@ -704,8 +706,9 @@ class AsteriskRealtimeAPI:
 
         Without ``RECORDINGS_DIR`` (the default) the name is sent relative, and MixMonitor writes
         it into Asterisk's own monitor directory, ``<astspooldir>/monitor``, wherever Asterisk is
-        installed (apps/app_mixmonitor.c ``filename_parse``; transcript 07 shows the absolute path
-        it reports). With ``RECORDINGS_DIR`` the file is ``<RECORDINGS_DIR>/<filename>.<format>``.
+        installed (apps/app_mixmonitor.c ``filename_parse``; transcript
+        07-originate-into-realtime-dialplan-mixmonitor.txt shows the absolute path it reports).
+        With ``RECORDINGS_DIR`` the file is ``<RECORDINGS_DIR>/<filename>.<format>``.
         """
         name = _require("channel", channel, CHANNEL_RE, "channel name")
         base = _require("filename", filename, FILENAME_RE, "recording file name (no directories)")

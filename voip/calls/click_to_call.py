@@ -16,9 +16,8 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from crm.phones import to_e164, to_national
@@ -29,6 +28,9 @@ from voip.callerid import clean_callerid_name
 from voip.calls.services import register_origination
 from voip.conf import TelephonyNotConfigured, asterisk_settings, calls_settings
 from voip.provisioning.models import InternalNumber
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 __all__ = [
     "ClickToCallError",
@@ -82,7 +84,7 @@ class PlacedCall:
         return {"ok": True, "channel_id": self.channel_id, "action_id": self.action_id, "dialled": self.dialled}
 
 
-def active_extension(user: AbstractBaseUser) -> InternalNumber:
+def active_extension(user: User) -> InternalNumber:
     """The user's own active extension, or a readable refusal."""
     try:
         extension = InternalNumber.objects.get(user=user)
@@ -132,13 +134,13 @@ def dial_target(raw: str, *, own_extension: str | None = None) -> DialTarget:
     return DialTarget(dialled=number, kind="phone", e164=e164)
 
 
-def caller_name(user: AbstractBaseUser) -> str:
+def caller_name(user: User) -> str:
     """The name the called party sees: the user's full name, else their username, made safe."""
     full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
     return clean_callerid_name(full_name or user.get_username(), max_length=CALLER_NAME_MAX_LENGTH)
 
 
-def place_call(*, user: AbstractBaseUser, number: str) -> PlacedCall:
+def place_call(*, user: User, number: str) -> PlacedCall:
     """Originate a call from ``user``'s own extension to ``number`` (as typed). Raises ClickToCallError.
 
     The caller ID goes to the backend as values, ``(name, extension)``, never as a formatted string.

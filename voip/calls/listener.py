@@ -51,9 +51,9 @@ from voip.ami.errors import AMIAuthenticationError, AMIError
 from voip.ami.protocol import Message
 from voip.calls import services, sip_security
 from voip.calls.event_fields import event_time
-from voip.calls.presence import PresenceTracker
+from voip.calls.presence import PresenceTracker, PresenceUpdate
 from voip.calls.single_listener import ListenerLock, listener_lock_name
-from voip.calls.tracker import CallTracker, Directory
+from voip.calls.tracker import CallTracker, Directory, Output
 from voip.conf import (
     AsteriskSettings,
     TelephonyNotConfigured,
@@ -392,7 +392,7 @@ class CallEventListener:
         for signum in (signal.SIGTERM, signal.SIGINT):
             # Not possible outside the main thread (embedded mode) or on some platforms.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, lambda s=signum: self._on_signal(s))
+                loop.add_signal_handler(signum, self._on_signal, signum)
 
     def _on_signal(self, signum: int) -> None:
         _log(logging.INFO, "listener_stopping", signal=signal.Signals(signum).name)
@@ -517,7 +517,8 @@ class CallEventListener:
         if not self.security_enabled or message.get("Event") not in sip_security.FAILURE_EVENTS:
             return None
         if message.get("Service") != "PJSIP":
-            return None  # AMI's own login failures (transcript 18) are not SIP traffic
+            # AMI's own login failures (18-restricted-user-permission-denied-md5-challenge.txt): not SIP traffic
+            return None
         if time.monotonic() - self._never_block_loaded_at > 300:
             # The trunks' addresses come from ps_endpoint_id_ips: re-read every few minutes.
             self._never_block = self._with_db_retry(sip_security.never_block_networks, ami_host=self.client.host)
@@ -585,7 +586,7 @@ class CallEventListener:
         self.tracker.forget_directory_cache()
         self.directory.refresh()
         now = marker.at or dt.datetime.now(dt.UTC)
-        outputs = self.tracker.resync_channels(marker.channels, now)
+        outputs: list[Output | PresenceUpdate] = [*self.tracker.resync_channels(marker.channels, now)]
         if marker.contacts is not None:
             outputs.extend(self.presence.resync_contacts(marker.contacts, now))
         active = {m.get("Linkedid") or m.get("Uniqueid") for m in marker.channels} | self.tracker.live_linkedids()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from voip.calls.models import CallLog
 from voip.calls.selectors import can_handle_all_missed_calls
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def mark_missed_call_handled(user: AbstractBaseUser, call: CallLog) -> CallLog:
+
+def mark_missed_call_handled(user: User | AnonymousUser, call: CallLog) -> CallLog:
     """Take ``call`` off the missed-calls list. Only its agent or a supervisor may (not a PBX admin); idempotent.
 
     Only ``missed_handled_at`` is written (an UPDATE of that column), so it never overwrites what

@@ -13,10 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["apush_to_user", "bind_event_loop", "push_to_user", "user_group"]
 
@@ -63,9 +66,13 @@ def push_to_user(user_id: int, payload: dict[str, Any]) -> None:
             if running is not loop:
                 coroutine = layer.group_send(user_group(user_id), _message(payload))
                 future = asyncio.run_coroutine_threadsafe(coroutine, loop)
-                future.add_done_callback(
-                    lambda f: f.exception() is not None and _log_failure(user_id, payload, f.exception())  # type: ignore[arg-type]
-                )
+
+                def log_if_failed(done: Future[Any]) -> None:
+                    error = done.exception()
+                    if error is not None:
+                        _log_failure(user_id, payload, error)
+
+                future.add_done_callback(log_if_failed)
                 return
         async_to_sync(layer.group_send)(user_group(user_id), _message(payload))
     except Exception as exc:  # the layer (Redis) may be down: never break the caller

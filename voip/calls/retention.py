@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -64,7 +64,7 @@ def recordings_purge(*, now: dt.datetime | None = None, dry_run: bool = False) -
     return result
 
 
-def recording_delete(*, calls: Iterable[CallLog], deleted_by: AbstractBaseUser) -> int:
+def recording_delete(*, calls: Iterable[CallLog], deleted_by: User) -> int:
     """Delete these calls' recordings on request (a PBX admin); returns how many calls had one."""
     count = 0
     for call in calls:
@@ -74,7 +74,7 @@ def recording_delete(*, calls: Iterable[CallLog], deleted_by: AbstractBaseUser) 
     return count
 
 
-def _delete(call: CallLog, *, reason: str, deleted_by: AbstractBaseUser | None) -> bool:
+def _delete(call: CallLog, *, reason: str, deleted_by: User | None) -> bool:
     """Forget the reference and log it in one transaction, then remove the file (a file left by a
     crash in between is found by nothing and is only disk space; a reference to a deleted file
     would be a broken promise)."""

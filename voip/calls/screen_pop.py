@@ -1,4 +1,4 @@
-"""Payloads pushed to agents' pages (contract in the calls engineers' agreement, rendered by U's JS)."""
+"""Payloads pushed to agents' pages (docs/calls.md, "Pushes"; rendered by ``static/js/voip.js``)."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def ringing_payload(notice: Ringing) -> dict[str, Any]:
             contact_data = {
                 "id": contact.pk,
                 "name": contact.full_name,
-                "company": contact.company.name if contact.company_id else "",
+                "company": contact.company.name if contact.company is not None else "",
                 "url": contact.get_absolute_url(),
             }
     if not hidden_contact:

@@ -11,25 +11,28 @@ Who sees what (also in docs/calls-ui.md):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F, Q, QuerySet
 
 from voip.calls.models import CallDirection, CallDisposition, CallLog
 from voip.calls.recordings import recording_file_path
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from crm.models import Contact
+
 # Unanswered outcomes of a call that rang the agent: the caller gave up (cancelled), nobody
 # answered before the timeout, or the phone was busy/rejected it.
 MISSED_DISPOSITIONS = (CallDisposition.NO_ANSWER, CallDisposition.CANCELLED, CallDisposition.BUSY)
 
-User = AbstractBaseUser | AnonymousUser
 
-
-def can_view_all_calls(user: User) -> bool:
+def can_view_all_calls(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm("voip.view_all_calls"))
 
 
-def can_handle_all_missed_calls(user: User) -> bool:
+def can_handle_all_missed_calls(user: User | AnonymousUser) -> bool:
     """Supervisors: list every agent's missed calls and mark any of them handled.
 
     Not implied by ``voip.view_all_calls``: PBX admins see every call but handle only their own.
@@ -37,7 +40,7 @@ def can_handle_all_missed_calls(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.has_perm("voip.handle_all_missed_calls"))
 
 
-def calls_visible_to(user: User) -> QuerySet[CallLog]:
+def calls_visible_to(user: User | AnonymousUser) -> QuerySet[CallLog]:
     """Every call ``user`` may see: all of them for supervisors, their own for everyone else."""
     calls = CallLog.objects.select_related("agent", "contact")
     if not user.is_authenticated or not user.is_active:
@@ -47,18 +50,18 @@ def calls_visible_to(user: User) -> QuerySet[CallLog]:
     return calls.filter(agent=user)
 
 
-def calls_for_contact(contact, user: User) -> QuerySet[CallLog]:
+def calls_for_contact(contact: Contact, user: User | AnonymousUser) -> QuerySet[CallLog]:
     """The contact's calls that ``user`` may see, newest first."""
     return calls_visible_to(user).filter(contact=contact).order_by("-started_at", "-pk")
 
 
-def can_view_call(user: User, call: CallLog) -> bool:
+def can_view_call(user: User | AnonymousUser, call: CallLog) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return can_view_all_calls(user) or (call.agent_id is not None and call.agent_id == user.pk)
 
 
-def may_listen(user: User, call: CallLog) -> bool:
+def may_listen(user: User | AnonymousUser, call: CallLog) -> bool:
     """Whether ``user`` is allowed to hear ``call``'s recording (whether or not a file exists)."""
     if not user.is_authenticated or not user.is_active:
         return False
@@ -67,7 +70,7 @@ def may_listen(user: User, call: CallLog) -> bool:
     return call.agent_id is not None and call.agent_id == user.pk
 
 
-def can_listen(user: User, call: CallLog) -> bool:
+def can_listen(user: User | AnonymousUser, call: CallLog) -> bool:
     """Whether the page should offer ``call``'s recording to ``user``: allowed and the file exists."""
     return bool(call.recording_file) and may_listen(user, call) and recording_path(call) is not None
 
@@ -81,7 +84,7 @@ def recording_path(call: CallLog) -> Path | None:
     return recording_file_path(call.recording_file)
 
 
-def missed_calls_for(user: User, *, all_agents: bool = False) -> QuerySet[CallLog]:
+def missed_calls_for(user: User | AnonymousUser, *, all_agents: bool = False) -> QuerySet[CallLog]:
     """Unhandled calls that rang ``user`` and were not answered, newest first.
 
     ``all_agents=True`` lists every agent's missed calls, for ``voip.handle_all_missed_calls`` only
@@ -101,5 +104,5 @@ def missed_calls_for(user: User, *, all_agents: bool = False) -> QuerySet[CallLo
     return calls.filter(agent=user).order_by("-started_at", "-pk")
 
 
-def missed_calls_count(user: User) -> int:
+def missed_calls_count(user: User | AnonymousUser) -> int:
     return missed_calls_for(user).count()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,6 +171,7 @@ class _ContactCache:
         if hit is not None:
             return hit
         contact = contact_by_number(number)
+        result: tuple[int | None, int | None]
         if contact is not None:
             result = (contact.pk, contact.company_id)
         else:
@@ -221,7 +222,7 @@ def _write_calls(updates: Sequence[CallUpdate], result: ApplyResult) -> set[str]
         )
     }
     already_final: set[str] = set()
-    changed: list[tuple[str, dict[str, Any] | None, dict[str, Any]]] = []  # for the webhooks
+    changed: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any]]] = []  # for the webhooks
     contacts = _ContactCache()  # per batch: a contact created a second ago must be found
     for linkedid, update in latest.items():
         row = existing.get(linkedid)

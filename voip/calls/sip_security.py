@@ -12,9 +12,11 @@ The listener logs in with read class ``security`` and hands these events here:
 * ``InvalidPassword``: the same failure as Asterisk's other services name it (AMI logins,
   ``report_inval_password`` in ``main/manager.c``); counted when it comes from PJSIP.
 
-``ChallengeSent`` and ``SuccessfulAuth`` (every registration, transcripts 05, 12, 22) are normal
-traffic and ignored; a success does not clear an address's failures, so an attacker holding one
-valid account cannot use it to keep guessing others.
+``ChallengeSent`` and ``SuccessfulAuth`` (every registration: transcripts
+05-call-between-two-softphones.txt, 12-registration-lifecycle-unregister-unreachable-expiry.txt,
+22-pjsipqualify-with-concurrent-listener.txt) are normal traffic and ignored; a success does not
+clear an address's failures, so an attacker holding one valid account cannot use it to keep
+guessing others.
 
 An address with ``BLOCK_AFTER_FAILURES`` failures within ``FAILURE_WINDOW`` seconds gets a
 :class:`~voip.realtime.models.SipAddressBlock` row for ``BLOCK_SECONDS``: PJSIP refuses it from its
@@ -197,14 +199,15 @@ def _host_addresses(host: str) -> list[IPNetwork]:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
     except OSError:
         return []
-    return [ipaddress.ip_network(info[4][0].split("%")[0]) for info in infos]
+    return [ipaddress.ip_network(str(info[4][0]).split("%")[0]) for info in infos]
 
 
 def _trunk_matches() -> Iterable[str]:
     from voip.realtime.models import PsEndpointIdIp
 
     for match in PsEndpointIdIp.objects.exclude(match__isnull=True).values_list("match", flat=True):
-        yield from (part for part in match.split(",") if part.strip())
+        if match:
+            yield from (part for part in match.split(",") if part.strip())
 
 
 def never_block_networks(*, ami_host: str = "") -> list[IPNetwork]:

@@ -342,6 +342,8 @@ class CallTracker:
             if linkedid:
                 by_linkedid.setdefault(linkedid, []).append(item)
         out: list[Output] = []
+        call: _Call | None
+        channel: _Channel | None
         for linkedid in list(self.calls):
             call = self.calls[linkedid]
             present = {clean(item.get("Uniqueid")) for item in by_linkedid.get(linkedid, ())}
@@ -668,7 +670,7 @@ class CallTracker:
         if not linkedid:
             return [
                 OriginationFailed(
-                    action_id, message.get("Channel") or "", codes.ORIGINATE_REASONS.get(reason, "failed")
+                    action_id, message.get("Channel") or "", codes.ORIGINATE_REASONS.get(reason or 0, "failed")
                 )
             ]
         if linkedid in self.finished:

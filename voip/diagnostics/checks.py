@@ -489,7 +489,7 @@ def check_loaded_objects(backend: AsteriskRealtimeAPI, alias: str | None = None)
         for transport_id, protocol, bind in PsTransport.objects.using(alias).values_list("id", "protocol", "bind")
     }
     not_read_hint = (
-        MOVE_TO_POSTGRESQL
+        str(MOVE_TO_POSTGRESQL)
         if sqlite
         else _(
             "Asterisk's log names what it refused (Error parsing …); check sorcery.conf and extconfig.conf"

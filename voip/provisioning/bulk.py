@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def insert_rows(using: str, model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -28,7 +28,8 @@ def insert_rows(using: str, model: type[Model], rows: Sequence[dict[str, Any]]) 
     names = list(rows[0])
     if any(list(row) != names for row in rows):
         raise ValueError("every row must name the same columns in the same order")
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    fields, column_names = zip(*(_column_field(model, name) for name in names), strict=True)
+    columns = ", ".join(quote(column) for column in column_names)
     table = quote(model._meta.db_table)
     if connection.vendor == "postgresql":
         # COPY: the fastest way into PostgreSQL; psycopg adapts each value (text input of enum
@@ -42,7 +43,6 @@ def insert_rows(using: str, model: type[Model], rows: Sequence[dict[str, Any]]) 
             for row in rows:
                 copy.write_row([row[name] for name in names])
         return
-    fields = [model._meta.get_field(name) for name in names]
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -57,3 +57,11 @@ def insert_rows(using: str, model: type[Model], rows: Sequence[dict[str, Any]]) 
                 for row in rows
             ],
         )
+
+
+def _column_field(model: type[Model], name: str) -> tuple[Field, str]:
+    """The concrete field ``name`` of ``model`` and its column: a reverse relation has none to insert into."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field, field.column

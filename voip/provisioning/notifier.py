@@ -216,10 +216,10 @@ def notify(
     using = using or realtime_db_alias()
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
-        flush = _Flush()
-        flush.changes.append(item)
-        flush.deliveries.append(delivery)
-        flush()
+        immediate = _Flush()
+        immediate.changes.append(item)
+        immediate.deliveries.append(delivery)
+        immediate()
         return delivery
     flush = next((f for _sids, f, _robust in connection.run_on_commit if isinstance(f, _Flush)), None)
     if flush is None:

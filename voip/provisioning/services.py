@@ -18,14 +18,14 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from voip.audit.services import audit_record
 from voip.provisioning import numbering
 from voip.provisioning.bulk import insert_rows
 from voip.provisioning.conf import ProvisioningSettings, provisioning_settings
@@ -37,6 +37,9 @@ from voip.provisioning.rows import aor_row, auth_row, endpoint_context, endpoint
 from voip.realtime.escaping import encode_realtime_value
 from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTransport, UnconfirmedExtension
 from voip.realtime.router import realtime_db_alias, realtime_db_is_separate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +115,7 @@ class TransportResult:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def display_name(user: AbstractBaseUser) -> str:
+def display_name(user: User) -> str:
     full = getattr(user, "get_full_name", lambda: "")() or ""
     return full.strip() or user.get_username()
 
@@ -192,7 +195,9 @@ def _delete_realtime_rows(using: str, endpoint_ids: Sequence[str]) -> None:
         notify(object_type, ids, change=Change.DELETED, using=using)
 
 
-def _build_rows(endpoint_id: str, name: str, password: str, conf: ProvisioningSettings, *, enabled: bool = True):
+def _build_rows(
+    endpoint_id: str, name: str, password: str, conf: ProvisioningSettings, *, enabled: bool = True
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     callerid = format_callerid(name, endpoint_id)
     return (
         endpoint_row(endpoint_id, callerid, conf, enabled=enabled),
@@ -254,7 +259,7 @@ def _require_endpoint(endpoint_id: str, using: str) -> None:
 
 
 def provision_extension(
-    user: AbstractBaseUser, *, number: str | int | None = None, reset_password: bool = False
+    user: User, *, number: str | int | None = None, reset_password: bool = False
 ) -> ProvisionResult:
     """Give ``user`` an extension (idempotent).
 
@@ -300,6 +305,12 @@ def provision_extension(
             raise
         return _existing_extension(user, existing, conf, name, reset=reset_password)
     logger.info("provisioned extension %s for user %s", internal.endpoint_id, user.get_username())
+    audit_record(
+        action="created",
+        object_type="extension",
+        object_id=internal.endpoint_id,
+        changes={"user": [None, user.get_username()], "number": [None, internal.number], "password": [None, "set"]},
+    )
     pending = deliveries[-1].pending
     return _result(
         internal, internal.endpoint_id, conf, password=password, created=True, user_id=user.pk, reload_pending=pending
@@ -307,7 +318,7 @@ def provision_extension(
 
 
 def _existing_extension(
-    user: AbstractBaseUser, existing: InternalNumber, conf: ProvisioningSettings, name: str, *, reset: bool
+    user: User, existing: InternalNumber, conf: ProvisioningSettings, name: str, *, reset: bool
 ) -> ProvisionResult:
     using = realtime_db_alias()
     if PsEndpoint.objects.using(using).filter(id=existing.endpoint_id).exists():
@@ -405,6 +416,12 @@ def update_extension(
             PsEndpoint.objects.using(using).filter(id=endpoint_id).update(**changes)
             notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
         logger.info("updated extension %s (%s)", endpoint_id, ", ".join(sorted(changes)))
+        audit_record(
+            action="updated",
+            object_type="extension",
+            object_id=endpoint_id,
+            changes={name: [None, value] for name, value in changes.items()},
+        )
     return endpoint_id
 
 
@@ -430,6 +447,7 @@ def disable_extension(target: Any) -> str:
             internal.is_active = False
             internal.save(update_fields=["is_active", "updated_at"])
     logger.info("disabled extension %s", endpoint_id)
+    audit_record(action="disabled", object_type="extension", object_id=endpoint_id)
     return endpoint_id
 
 
@@ -458,6 +476,7 @@ def enable_extension(target: Any) -> str:
             internal.is_active = True
             internal.save(update_fields=["is_active", "updated_at"])
     logger.info("enabled extension %s", endpoint_id)
+    audit_record(action="enabled", object_type="extension", object_id=endpoint_id)
     return endpoint_id
 
 
@@ -491,6 +510,7 @@ def reset_password(target: Any) -> str:
             notify(ObjectType.AUTH, [endpoint_id], change=Change.CREATED, using=using)
             notify(ObjectType.ENDPOINT, [endpoint_id], change=Change.UPDATED, using=using)
     logger.info("new password set for extension %s", endpoint_id)
+    audit_record(action="password_reset", object_type="extension", object_id=endpoint_id, changes={"password": []})
     return password
 
 
@@ -507,6 +527,7 @@ def delete_extension(target: Any) -> str:
         if internal is not None and internal.pk is not None:
             InternalNumber.objects.filter(pk=internal.pk).delete()
     logger.info("deleted extension %s", endpoint_id)
+    audit_record(action="deleted", object_type="extension", object_id=endpoint_id)
     return endpoint_id
 
 
@@ -560,7 +581,7 @@ def create_transports() -> list[TransportResult]:
 
 
 def provision_users(
-    users: Iterable[AbstractBaseUser],
+    users: Iterable[User],
     progress: Callable[[int, int], None] | None = None,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -580,7 +601,7 @@ def provision_users(
     summary.repaired = remove_unconfirmed_extensions()
     users = list(users)
     have = set(InternalNumber.objects.values_list("user_id", flat=True))
-    todo: list[AbstractBaseUser] = []
+    todo: list[User] = []
     for user in users:
         if user.pk in have:
             summary.already_provisioned += 1
@@ -598,7 +619,7 @@ def provision_users(
     with batched():  # one notification for every batch: O(1) AMI actions for 10,000 users
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
-            made: list[tuple[Any, str, str | None]] = []
+            made: Sequence[tuple[Any, str, str | None]] = []
             if exhausted is None:
                 try:
                     made = _provision_batch(batch, conf, deliveries)
@@ -660,7 +681,7 @@ def _provision_one_by_one(batch: Sequence[Any], summary: ProvisionSummary) -> li
 
 
 def _provision_batch(
-    batch: Sequence[AbstractBaseUser], conf: ProvisioningSettings, deliveries: list[Delivery]
+    batch: Sequence[User], conf: ProvisioningSettings, deliveries: list[Delivery]
 ) -> list[tuple[Any, str, str]]:
     def write(using: str) -> list[tuple[Any, str, str]]:
         used = numbering.used_numbers(using)

@@ -56,24 +56,29 @@ def _user_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **
     auto = provisioning_settings().auto_provision
     has_extension = InternalNumber.objects.filter(user_id=user_pk).exists()
 
-    def user() -> Any:
-        return sender._default_manager.filter(pk=user_pk).first()
+    def on_commit(description: str, function: Any, *, only_if_active: bool = False) -> None:
+        """Run ``function`` on the user as committed (re-read: the transaction may have changed it)."""
+
+        def run() -> None:
+            user = sender._default_manager.filter(pk=user_pk).first()
+            if user is not None and (user.is_active or not only_if_active):
+                _run_safely(description, function, user)
+
+        transaction.on_commit(run)
 
     if not has_extension:
         became_active = created or (previous is not None and not previous.get("is_active") and instance.is_active)
         if auto and instance.is_active and became_active:
-            transaction.on_commit(
-                lambda: (u := user()) and u.is_active and _run_safely("provision", services.provision_extension, u)
-            )
+            on_commit("provision", services.provision_extension, only_if_active=True)
         return
     if created or previous is None:
         return
     if previous.get("is_active") and not instance.is_active:
-        transaction.on_commit(lambda: (u := user()) and _run_safely("disable", services.disable_extension, u))
+        on_commit("disable", services.disable_extension)
     elif not previous.get("is_active") and instance.is_active:
-        transaction.on_commit(lambda: (u := user()) and _run_safely("enable", services.enable_extension, u))
+        on_commit("enable", services.enable_extension)
     if any(previous.get(f) != getattr(instance, f, None) for f in ("first_name", "last_name") if f in previous):
-        transaction.on_commit(lambda: (u := user()) and _run_safely("rename", services.update_extension, u))
+        on_commit("rename", services.update_extension)
 
 
 def _internal_number_deleted(sender: Any, instance: InternalNumber, **kwargs: Any) -> None:

@@ -22,7 +22,7 @@ class PbxDateTimeField(models.DateTimeField):
 
     description = "Date and time without time zone (PBX local time)"
 
-    def db_type(self, connection: Any) -> str:
+    def db_type(self, connection: Any) -> str | None:
         if connection.vendor == "postgresql":
             return "timestamp"
         return super().db_type(connection)

@@ -91,8 +91,8 @@ def report_table_rows(*, report: Report, table: str) -> Iterator[Sequence[Any]]:
             yield [row.name or _("no agent"), *_figure_cells(row.figures)]
     elif table == "queues":
         yield [_("Queue"), _("Service level, s"), *_figure_headers()]
-        for row in report.per_queue:
-            yield [row.queue, row.service_level_seconds, *_figure_cells(row.figures)]
+        for queue_row in report.per_queue:
+            yield [queue_row.queue, queue_row.service_level_seconds, *_figure_cells(queue_row.figures)]
     elif table == "heatmap":
         yield [_("Weekday"), *[f"{hour:02d}" for hour in range(24)]]
         for weekday, hours in zip(weekday_names(), report.heat_map, strict=True):
@@ -203,7 +203,7 @@ def csv_stream(rows: Iterable[Sequence[Any]]) -> Iterator[bytes]:
 
 def xlsx_file(rows: Iterable[Sequence[Any]], *, title: str) -> BinaryIO:
     """An XLSX of ``rows`` in an anonymous temporary file (rewound), built by a write-only workbook."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet")

@@ -84,12 +84,14 @@ class ReportFilterForm(forms.Form):
         super().__init__(data)
         users = get_user_model().objects.filter(is_active=True).order_by("username")
         # Agents may only ask about themselves: another id is refused as an invalid choice.
-        self.fields["agent"].queryset = users if all_calls else users.filter(pk=user.pk)
+        agent_field = self.fields["agent"]
+        assert isinstance(agent_field, forms.ModelChoiceField)
+        agent_field.queryset = users if all_calls else users.filter(pk=user.pk or 0)
         if not all_calls:
             self.fields["agent"].widget = forms.HiddenInput()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         first, last = cleaned.get("date_from"), cleaned.get("date_to")
         if first and last:
             if last < first:

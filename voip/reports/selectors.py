@@ -21,10 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Count, DateTimeField, F, Func, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
@@ -33,7 +33,10 @@ from voip.calls.selectors import MISSED_DISPOSITIONS, can_view_all_calls
 from voip.conf import reports_settings
 from voip.reports.filters import ReportFilters
 
-User = AbstractBaseUser | AnonymousUser
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as AuthUser
+
+    User = AuthUser | AnonymousUser
 
 _MISSED = (
     Q(disposition__in=MISSED_DISPOSITIONS)
@@ -57,7 +60,15 @@ class UtcBin(Func):
         self.seconds = int(seconds)
         super().__init__(expression)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, Any]:
         column, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "postgresql":
             sql = f"date_bin(interval '{self.seconds} seconds', {column}, timestamptz '1970-01-01 00:00+00')"
@@ -149,7 +160,7 @@ class Figures:
     within_level: int = 0
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Figures:
+    def from_row(cls, row: Any) -> Figures:
         figures = cls(wait_max=row.get("wait_max"))
         for name in _SUMMED:
             setattr(figures, name, row.get(name) or 0)
@@ -215,7 +226,7 @@ def report_calls(*, user: User, filters: ReportFilters) -> QuerySet[CallLog]:
     start, end = filters.bounds()
     calls = CallLog.objects.filter(started_at__gte=start, started_at__lt=end)
     if not can_view_all_calls(user):
-        calls = calls.filter(agent=user)
+        calls = calls.filter(agent_id=user.pk)
     if filters.direction:
         calls = calls.filter(direction=filters.direction)
     if filters.agent_id is not None:

@@ -18,10 +18,14 @@ from django.utils.http import content_disposition_header
 FILE_CHUNK = 64 * 1024
 
 
+def _next_chunk(chunks: Iterator[bytes]) -> bytes | None:
+    return next(chunks, None)
+
+
 async def _one_by_one(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    step = sync_to_async(next, thread_sensitive=True)
+    step = sync_to_async(_next_chunk, thread_sensitive=True)
     while True:
-        chunk = await step(chunks, None)
+        chunk = await step(chunks)
         if chunk is None:
             return
         yield chunk

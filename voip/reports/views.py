@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -63,12 +64,14 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def report_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+def report_export(request: HttpRequest, table: str, fmt: str) -> HttpResponseBase:
     if table not in TABLES or fmt not in FORMATS:
         raise Http404
     form = _form(request)
     if not form.is_valid():
-        errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        errors = "; ".join(
+            f"{name}: {' '.join(str(message) for message in messages)}" for name, messages in form.errors.items()
+        )
         message = _("The report was not exported: %(errors)s") % {"errors": errors}
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
     filters = form.filters()

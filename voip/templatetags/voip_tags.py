@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.http import HttpRequest
@@ -22,14 +22,20 @@ from voip.calls.models import CallDirection, CallDisposition
 from voip.calls.selectors import calls_for_contact, can_listen, missed_calls_count
 from voip.provisioning.models import InternalNumber
 
+if TYPE_CHECKING:
+    from crm.models import Contact
+
 register = template.Library()
+
+# Where call_ability keeps its answer on the request (an attribute HttpRequest does not declare).
+_ABILITY_ATTRIBUTE = "_voip_call_ability"
 
 
 def call_ability(request: HttpRequest | None) -> tuple[bool, str]:
     """(may call, why not) for the request's user; worked out once per request."""
     if request is None:
         return False, ""
-    cached = getattr(request, "_voip_call_ability", None)
+    cached = getattr(request, _ABILITY_ATTRIBUTE, None)
     if cached is not None:
         return cached
     user = request.user
@@ -45,7 +51,7 @@ def call_ability(request: HttpRequest | None) -> tuple[bool, str]:
             ability = (False, _("Your extension is switched off: ask a PBX administrator to enable it."))
         else:
             ability = (True, "")
-    request._voip_call_ability = ability
+    setattr(request, _ABILITY_ATTRIBUTE, ability)
     return ability
 
 
@@ -69,7 +75,7 @@ def call_notice(context: template.Context) -> dict[str, Any]:
 
 
 @register.inclusion_tag("voip/contact_call_history.html", takes_context=True)
-def contact_call_history(context: template.Context, contact, limit: int = 50) -> dict[str, Any]:
+def contact_call_history(context: template.Context, contact: Contact, limit: int = 50) -> dict[str, Any]:
     request = context.get("request")
     user = request.user if request is not None else None
     rows = []

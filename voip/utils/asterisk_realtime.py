@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import TYPE_CHECKING, Any
 
 from voip.provisioning.services import provision_extension
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def auto_provision_endpoint(
-    user: AbstractBaseUser, *, reset_password: bool = False, number: str | int | None = None
+    user: User, *, reset_password: bool = False, number: str | int | None = None
 ) -> dict[str, Any]:
     """Give ``user`` an extension if it has none (idempotent) and describe it.
 

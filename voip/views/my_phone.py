@@ -9,8 +9,9 @@ in messages, the session or a log. A PBX admin without an extension can give the
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,6 +33,9 @@ from voip.realtime.models import PsAor, PsAuth, PsContact, PsEndpoint, PsTranspo
 from voip.realtime.router import realtime_db_alias
 from voip.roles import PBX_ADMINS
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 logger = logging.getLogger(__name__)
 
 STATUS_LABELS = dict(PresenceStatus.choices)
@@ -51,7 +55,7 @@ class PhoneInfo:
     status: str
     status_label: str
     presence: EndpointPresence | None
-    contacts: list[dict[str, Any]]
+    contacts: Sequence[Mapping[str, Any]]
 
 
 def _extension_of(user: Any) -> InternalNumber | None:
@@ -64,7 +68,7 @@ def phone_info(internal: InternalNumber) -> PhoneInfo:
     prov = getattr(settings, "VOIP_PROVISIONING", {})
     endpoint_id = internal.endpoint_id
     endpoint = PsEndpoint.objects.using(alias).filter(id=endpoint_id).values("transport").first()
-    transport_id = (endpoint or {}).get("transport") or prov.get("ENDPOINT_TRANSPORT") or ""
+    transport_id = (endpoint["transport"] if endpoint is not None else None) or prov.get("ENDPOINT_TRANSPORT") or ""
     protocol = (
         PsTransport.objects.using(alias).filter(id=transport_id).values_list("protocol", flat=True).first() or "udp"
     )
@@ -101,7 +105,7 @@ def pbx_admin_names() -> list[str]:
 PAGE = "my_phone"  # where new_passwords keeps this page's new password
 
 
-def can_provision(user: Any) -> bool:
+def can_provision(user: User | AnonymousUser) -> TypeGuard[User]:
     return bool(user.is_active and user.has_perm("voip.provision_extensions"))
 
 
@@ -155,7 +159,7 @@ def my_phone(request: HttpRequest) -> HttpResponse:
                 "error": error
             }
     response = render(request, "voip/my_phone.html", context, status=status_code)
-    if status_code == 429:
+    if status_code == 429 and refresh_limit is not None:
         response["Retry-After"] = str(refresh_limit.retry_after)
     if new_password:
         response["Cache-Control"] = "no-store"

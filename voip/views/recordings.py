@@ -13,10 +13,13 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
@@ -53,7 +56,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
-def _iter_file(handle, remaining: int):
+def _iter_file(handle: BinaryIO, remaining: int) -> Iterator[bytes]:
     try:
         while remaining > 0:
             chunk = handle.read(min(_CHUNK, remaining))
@@ -67,7 +70,7 @@ def _iter_file(handle, remaining: int):
 
 @require_GET
 @login_required
-def recording(request: HttpRequest, call_id: int) -> HttpResponse:
+def recording(request: HttpRequest, call_id: int) -> HttpResponseBase:
     call = get_object_or_404(CallLog, pk=call_id)
     if not may_listen(request.user, call):
         raise PermissionDenied
@@ -77,6 +80,7 @@ def recording(request: HttpRequest, call_id: int) -> HttpResponse:
     content_type = _content_type(path.name)
     size = path.stat().st_size
     range_header = request.headers.get("Range", "")
+    response: HttpResponseBase
     if range_header:
         byte_range = _byte_range(range_header, size)
         if byte_range is None:

@@ -36,17 +36,17 @@ def webhook_deliveries_enqueue(*, changes: Iterable[tuple[str, Mapping[str, Any]
     if not webhooks:
         return 0
     changes = list(changes)
-    agent_ids = {after.get("agent_id") for _, _, after in changes if after.get("agent_id")}
+    agent_ids: set[int] = {int(after["agent_id"]) for _, _, after in changes if after.get("agent_id")}
     usernames = (
         {user.pk: user.get_username() for user in get_user_model().objects.filter(pk__in=agent_ids)}
         if agent_ids
         else {}
     )
     now = timezone.now()
-    rows = []
+    rows: list[WebhookDelivery] = []
     for linkedid, before, after in changes:
         for event in call_events(before, after):
-            payload = call_payload(event, linkedid, after, agent_username=usernames.get(after.get("agent_id"), ""))
+            payload = call_payload(event, linkedid, after, agent_username=usernames.get(after.get("agent_id") or 0, ""))
             rows.extend(
                 WebhookDelivery(
                     webhook_id=webhook.pk, event=event, linkedid=linkedid, payload=payload, next_attempt_at=now

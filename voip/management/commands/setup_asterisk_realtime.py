@@ -11,7 +11,7 @@ import csv
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -359,7 +359,9 @@ class Command(BaseCommand):
             handle = _open_passwords_file(Path(passwords_file)) if passwords_file else None
         except OSError as exc:
             return self.fail(f"Cannot write the passwords file {passwords_file}: {exc.strerror or exc}")
-        bar = ProgressBar(self.stdout._out if hasattr(self.stdout, "_out") else self.stdout)
+        # The bar draws on the stream OutputWrapper wraps (its _out, which the stubs do not declare):
+        # OutputWrapper would end every redraw with a newline.
+        bar = ProgressBar(cast("TextIO", getattr(self.stdout, "_out", self.stdout)))
         try:
             summary = services.provision_users(
                 users, progress=bar, on_batch=lambda results: self._keep_passwords(results, handle, bar)
