@@ -14,7 +14,18 @@ from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
 
 # Apps whose models the admin index shows together under the ``voip`` app's section.
-VOIP_APP_LABELS = ("voip", "realtime", "provisioning", "calls", "trunks", "routes", "webhooks", "api", "audit")
+VOIP_APP_LABELS = (
+    "voip",
+    "realtime",
+    "provisioning",
+    "calls",
+    "trunks",
+    "routes",
+    "webhooks",
+    "api",
+    "audit",
+    "callcentre",
+)
 
 
 class CrmAdminSite(admin.AdminSite):

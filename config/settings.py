@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "voip.trunks",
     "voip.routes",
     "voip.reports",
+    "voip.callcentre",
     "voip.webhooks",
     "voip.api",
     "voip.audit",
@@ -303,8 +304,6 @@ VOIP_CALLS = {
     # Where the CRM sees Asterisk's recordings (a shared mount); served only through a checked view.
     "RECORDINGS_ROOT": env.str("VOIP_RECORDINGS_ROOT", default=str(VAR_DIR / "recordings")),
     # How click-to-call dials a contact's number: as_typed | national | e164.
-    "DIAL_FORMAT": env.str("VOIP_DIAL_FORMAT", default="e164"),
-    "DIAL_PREFIX": env.str("VOIP_DIAL_PREFIX", default=""),
     "CLICK_TO_CALL_RATE": env.str("VOIP_CLICK_TO_CALL_RATE", default="10/m"),
     # "My phone" asks Asterisk live (one AMI login) on ?refresh=1: at most this often per user.
     "PHONE_REFRESH_RATE": env.str("VOIP_PHONE_REFRESH_RATE", default="6/m"),

@@ -14,6 +14,7 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("voip/reports/", include("voip.reports.urls")),
     path("voip/", include("voip.urls")),
+    path("callcentre/", include("voip.callcentre.urls")),
     path("api/", include("voip.api.urls")),
     path("", RedirectView.as_view(pattern_name="crm:contact_list", permanent=False)),
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "recording_retention",
     "recordings_root",
     "reports_settings",
+    "routing_settings",
     "sorcery_memory_cache_enabled",
 ]
 
@@ -258,3 +259,30 @@ def sorcery_memory_cache_enabled() -> bool:
     objects when it is on: both must agree with what the running Asterisk loaded.
     """
     return bool((getattr(settings, "VOIP_ASTERISK_CONFIG", None) or {}).get("SORCERY_MEMORY_CACHE", False))
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    """``VOIP_ROUTES``: what the routing dialplan refuses or always allows."""
+
+    # Routable from every extension through every trunk (112 is always one of them).
+    emergency_numbers: tuple[str, ...] = ("112",)
+    # Number prefixes (as dialled and as E.164) that only a route marked "premium" may carry.
+    premium_prefixes: tuple[str, ...] = ("+7809", "8809", "+1900", "1900", "+44909", "0909")
+
+
+def routing_settings() -> RoutingSettings:
+    values = dict(getattr(settings, "VOIP_ROUTES", None) or {})
+    extra = [str(n).strip() for n in values.get("EMERGENCY_NUMBERS", ()) or ()]
+    emergency = tuple(dict.fromkeys(["112", *extra]))
+    for number in emergency:
+        if not number.isdigit() or len(number) > 10:
+            raise ImproperlyConfigured(f"VOIP_ROUTES EMERGENCY_NUMBERS: {number!r} is not a short number of digits")
+    premium = values.get("PREMIUM_PREFIXES")
+    if premium is None:
+        return RoutingSettings(emergency_numbers=emergency)
+    prefixes = tuple(str(p).strip() for p in premium)
+    for prefix in prefixes:
+        if not prefix or not prefix.lstrip("+").isdigit():
+            raise ImproperlyConfigured(f"VOIP_ROUTES PREMIUM_PREFIXES: {prefix!r} is not a number prefix")
+    return RoutingSettings(emergency_numbers=emergency, premium_prefixes=prefixes)

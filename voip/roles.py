@@ -32,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "voip.view_all_calls",
         "voip.listen_all_recordings",
         "voip.handle_all_missed_calls",
+        "callcentre.supervise_queues",
+        "callcentre.view_callqueue",
         "crm.view_contact",
         "crm.add_contact",
         "crm.change_contact",
@@ -46,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "voip.view_all_calls",
         "realtime.*",
         "provisioning.*",
+        "callcentre.*",
         "webhooks.*",
     ],
 }

@@ -192,6 +192,8 @@
     else if (message.kind === "call_progress") { applyProgress(message); }
     else if (message.kind === "call_ended") { callEnded(message); }
     else if (message.kind === "missed_call") { missedCall(message); }
+    // The call centre's panel and wallboard (static/js/callcentre.js) listen on the same socket.
+    document.dispatchEvent(new CustomEvent("voip:message", { detail: message }));
   }
 
   // ---- the WebSocket, reconnecting with exponential backoff ---------------------------------

@@ -20,7 +20,7 @@ from voip.calls.models import CallLog
 from voip.provisioning import services as provisioning
 from voip.provisioning.models import InternalNumber
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "asterisk"])
 
 ROLES = ["Agents", "Supervisors", "PBX admins"]
 T0 = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)

@@ -13,7 +13,7 @@ from voip.audit.models import AuditEntry
 from voip.audit.services import audit_context, audit_record, masked
 from voip.provisioning import services as provisioning
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "asterisk"])
 
 
 def _user(username: str, role: str, **extra):

@@ -99,7 +99,7 @@ def telephony(settings, fake_ami_factory):
     # The agent answers the Originate only after a moment, as a person does (OriginateResponse late).
     handle = fake_ami_factory(originate_delay=0.4)
     settings.VOIP = voip_settings(handle.ami_options())
-    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "CLICK_TO_CALL_RATE": "30/m", "DIAL_FORMAT": "e164"}
+    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "CLICK_TO_CALL_RATE": "30/m"}
     listener = ListenerThread(handle.ami_options()).start(handle.server)
     # The listener caches who has which extension (refreshed every 30 s): the tests create their
     # agents after it started, so they ask it to look again.

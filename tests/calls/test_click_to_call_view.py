@@ -29,8 +29,6 @@ def ami_settings(settings, fake_ami):
     settings.VOIP = voip_settings(fake_ami.ami_options())
     settings.VOIP_CALLS = {
         **settings.VOIP_CALLS,
-        "DIAL_FORMAT": "e164",
-        "DIAL_PREFIX": "",
         "CLICK_TO_CALL_RATE": "10/m",
     }
     return fake_ami
@@ -151,32 +149,22 @@ def test_injection_attempts_never_reach_ami(client, ami_settings, number):
 
 
 @pytest.mark.parametrize(
-    ("dial_format", "prefix", "typed", "expected"),
+    ("typed", "expected"),
     [
-        ("e164", "", "8 (495) 123-45-67", "+74951234567"),
-        ("national", "", "+7 495 123 45 67", "84951234567"),
-        ("national", "9", "+7 495 123 45 67", "984951234567"),
-        ("as_typed", "", "8 (495) 123-45-67", "84951234567"),
-        ("as_typed", "0", "+44 20 7946 0958", "0442079460958"),
-        ("e164", "00", "+44 20 7946 0958", "00442079460958"),
+        ("8 (495) 123-45-67", "+74951234567"),
+        ("+7 495 123 45 67", "+74951234567"),
+        ("+44 20 7946 0958", "+442079460958"),
     ],
 )
-def test_dial_formats(client, settings, ami_settings, dial_format, prefix, typed, expected):
-    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "DIAL_FORMAT": dial_format, "DIAL_PREFIX": prefix}
+def test_numbers_are_dialled_as_e164_for_the_outbound_routes(client, settings, ami_settings, typed, expected):
+    # The old dial-format settings are gone: the outbound routes decide what the provider gets.
+    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "DIAL_FORMAT": "national", "DIAL_PREFIX": "9"}
     client.force_login(make_agent())
     response = post(client, typed)
     assert response.status_code == 200, response.content
     assert response.json()["dialled"] == expected
     [originate] = originates(ami_settings.server)
     assert originate.get("Exten") == expected
-
-
-def test_bad_dial_prefix_setting_is_refused_not_sent(client, settings, ami_settings):
-    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "DIAL_PREFIX": "9\r\nAction: Command"}
-    client.force_login(make_agent())
-    response = post(client, "+74951234567")
-    assert response.status_code == 503
-    assert b"Originate" not in bytes(ami_settings.server.received)
 
 
 def test_anonymous_is_refused(client, ami_settings):
@@ -362,7 +350,7 @@ def test_configured_but_down_says_so_in_the_users_language(client, settings):
 
 
 def test_failures_on_our_side_or_asterisks_do_not_use_up_the_rate_limit(client, settings, fake_ami):
-    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "CLICK_TO_CALL_RATE": "3/m", "DIAL_FORMAT": "e164"}
+    settings.VOIP_CALLS = {**settings.VOIP_CALLS, "CLICK_TO_CALL_RATE": "3/m"}
     client.force_login(make_agent())
     settings.VOIP = voip_settings({"AMI_HOST": "127.0.0.1", "AMI_PORT": _closed_port(), "AMI_SECRET": ""})
     assert [post(client, "+74951234567").status_code for _ in range(3)] == [503] * 3  # not configured

@@ -20,7 +20,8 @@ from voip.calls.tracker import CallTracker
 from voip.provisioning.models import InternalNumber
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # Saving a contact refreshes the routes' copy of callers' owners in the realtime database.
+    pytest.mark.django_db(transaction=True, databases=["default", "asterisk"]),
     pytest.mark.skipif(not transcripts_available(), reason="../shared/asterisk/ami is absent"),
 ]
 

@@ -16,7 +16,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 PREFIX = Path(os.environ.get("ASTERISK_PREFIX", "/opt/asterisk"))
@@ -65,16 +65,16 @@ def installed() -> bool:
     return BINARY.is_file() and (PREFIX / "lib" / "asterisk" / "modules" / "res_pjsip.so").is_file()
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A loopback port free for both TCP and UDP (SIP transports and AMI)."""
+def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
+    """A loopback port free for both TCP and UDP on ``host`` (SIP transports and AMI)."""
     for _ in range(50):
         with socket.socket(socket.AF_INET, kind) as probe:
-            probe.bind(("127.0.0.1", 0))
+            probe.bind((host, 0))
             port = probe.getsockname()[1]
         other = socket.SOCK_DGRAM if kind == socket.SOCK_STREAM else socket.SOCK_STREAM
         try:
             with socket.socket(socket.AF_INET, other) as second:
-                second.bind(("127.0.0.1", port))
+                second.bind((host, port))
         except OSError:
             continue
         return port
@@ -110,13 +110,19 @@ class PrivateAsterisk:
     # -- configuration ------------------------------------------------------------------------
     def configure(self, generated: Path) -> None:
         """Stock samples, then every file of ``generated`` over them, then the private-instance bits."""
+        self.configure_files({path.name: path.read_text(encoding="utf-8") for path in generated.iterdir()})
+
+    def configure_files(self, files: Mapping[str, str]) -> None:
+        """Stock samples, then ``files`` (name -> text) over them, then the private-instance bits
+        (a second instance, such as the provider of tests/integration/provider.py, is configured
+        from static files this way)."""
         for directory in (self.etc, self.spool, self.log_dir, self.run_dir, self.db_dir, self.monitor_dir):
             directory.mkdir(parents=True, exist_ok=True)
         for sample in SAMPLES.glob("*.conf"):
             if sample.name not in UNUSED_DATABASE_SAMPLES:
                 shutil.copy(sample, self.etc / sample.name)
-        for path in generated.iterdir():
-            shutil.copy(path, self.etc / path.name)
+        for name, text in files.items():
+            (self.etc / name).write_text(text, encoding="utf-8")
         with (self.etc / "modules.conf").open("a", encoding="utf-8") as modules:
             modules.write("\n; private test instance: nothing binds the wildcard address or reaches out\n")
             modules.writelines(f"noload => {name}\n" for name in NOLOAD)

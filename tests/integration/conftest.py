@@ -31,6 +31,7 @@ from tests.integration import asterisk as asterisk_module
 from tests.integration import phones as phones_module
 from tests.integration.asterisk import PrivateAsterisk, free_port
 from tests.integration.phones import Phone, wait_until
+from tests.integration.provider import Provider
 from voip.backends.asteriskbackend import AsteriskRealtimeAPI
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -207,7 +208,14 @@ def phone_factory(live_pbx: Pbx) -> Iterator[Callable[..., Phone]]:
     """``phone_factory(username, password, answer="auto")``: a started baresip registering as that user."""
     started: list[Phone] = []
 
-    def make(username: str, password: str, *, answer: str = "auto", register: bool = True) -> Phone:
+    def make(
+        username: str,
+        password: str,
+        *,
+        answer: str = "auto",
+        register: bool = True,
+        also_answers: tuple[str, ...] = (),
+    ) -> Phone:
         phone = Phone(
             live_pbx.next_phone_dir(username),
             username=username,
@@ -217,6 +225,7 @@ def phone_factory(live_pbx: Pbx) -> Iterator[Callable[..., Phone]]:
             ctrl_port=free_port(),
             rtp_range=live_pbx.next_rtp_range(),
             answer=answer,
+            also_answers=also_answers,
         )
         started.append(phone)
         phone.start()
@@ -332,3 +341,38 @@ def agents(live_pbx: Pbx) -> dict[str, Agent]:
         result = auto_provision_endpoint(user)
         made[username] = Agent(get_user_model().objects.get(pk=user.pk), result["endpoint_id"], result["password"])
     return made
+
+
+@pytest.fixture(scope="package")
+def provider_instance(pbx: Pbx) -> Iterator[Provider]:
+    """The provider Asterisk of the run (tests/integration/provider.py), started once."""
+    root = Path(tempfile.mkdtemp(prefix="crm-provider-"))
+    instance = Provider(
+        root / "asterisk",
+        port=free_port(host=Provider.host),
+        password=secrets.token_hex(12),
+        crm_sip=f"127.0.0.1:{pbx.sip_port}",
+    )
+    try:
+        instance.configure()
+        instance.start()
+        yield instance
+    finally:
+        instance.stop()
+        if _failed:
+            kept = KEPT_LOGS / time.strftime("failed-%Y%m%d-%H%M%S-provider")
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(root, kept, ignore=shutil.ignore_patterns("*.ctl"), dirs_exist_ok=True)
+            _kept_logs.append(kept)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def provider(provider_instance: Provider, live_pbx: Pbx) -> Iterator[Provider]:
+    """The provider, running, with the calls of earlier tests forgotten (see provider.py for its API)."""
+    if not provider_instance.running():
+        provider_instance.start()
+    provider_instance.reset()
+    yield provider_instance
+    if not provider_instance.running():
+        provider_instance.start()

@@ -47,6 +47,7 @@ class Phone:
         ctrl_port: int,
         rtp_range: tuple[int, int],
         answer: str = "auto",
+        also_answers: tuple[str, ...] = (),
     ) -> None:
         self.root = root
         self.username = username
@@ -56,6 +57,9 @@ class Phone:
         self.ctrl_port = ctrl_port
         self.rtp_range = rtp_range
         self.answer = answer
+        # Numbers it also takes calls to (baresip refuses a request URI of no account of its own): a
+        # phone standing in for a provider receives the number as the route sent it.
+        self.also_answers = also_answers
         self.process: subprocess.Popen[bytes] | None = None
         self.events: list[dict[str, Any]] = []
         self.replies: dict[str, dict[str, Any]] = {}
@@ -96,6 +100,10 @@ class Phone:
         (self.root / "accounts").write_text(
             f"<sip:{self.username}@{host}:{port};transport=udp>;auth_user={self.username};"
             f"auth_pass={self.password};answermode={self.answer};regint=120;mwi=no\n"
+            + "".join(
+                f"<sip:{number}@{host}:{port};transport=udp>;answermode={self.answer};regint=0;mwi=no\n"
+                for number in self.also_answers
+            )
         )
         log = (self.root / "baresip.log").open("ab")
         self.process = subprocess.Popen(

@@ -11,8 +11,10 @@ from . import (  # noqa: F401
     identify,
     pending,
     queues,
+    routes,
     sip_blocks,
     transports,
+    trunks,
     users,
     webhooks,
 )

@@ -44,6 +44,8 @@ REQUIRED_ACTIONS: tuple[AmiActionNeed, ...] = (
     AmiActionNeed("PJSIPShowEndpoint", ("system",), _("endpoint status (admin, My phone)")),
     AmiActionNeed("PJSIPShowEndpoints", ("system",), _("list endpoints")),
     AmiActionNeed("PJSIPShowContacts", ("system",), _("list registrations")),
+    AmiActionNeed("PJSIPRegister", ("system", "reporting"), _("live on save: a trunk's new password")),
+    AmiActionNeed("PJSIPShowRegistrationsOutbound", ("system", "reporting"), _("trunk registration status")),
     AmiActionNeed("PJSIPQualify", ("system", "reporting"), _("Test registration (admin action)")),
     AmiActionNeed("CoreSettings", ("system", "reporting"), _("Asterisk version (--test-connection)")),
     AmiActionNeed("CoreShowChannels", ("system", "reporting"), _("active calls")),

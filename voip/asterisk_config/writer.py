@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voip.conf import AsteriskSettings, TelephonyNotConfigured, asterisk_settings, sorcery_memory_cache_enabled
 from voip.realtime.router import realtime_db_alias
+from voip.routes import dialplan as routing_dialplan
 
 from .privileges import MANAGER_EVENT_FILTERS, READ_CLASSES, WRITE_CLASSES
 
@@ -42,7 +43,17 @@ PJSIP_FAMILIES: tuple[str, ...] = (
     "ps_registrations",
     "crm_sip_blocks",
 )
-OTHER_FAMILIES: tuple[str, ...] = ("extensions", "queues", "queue_members", "queue_rules", "voicemail", "queue_log")
+OTHER_FAMILIES: tuple[str, ...] = (
+    "extensions",
+    "queues",
+    "queue_members",
+    "queue_rules",
+    "voicemail",
+    "queue_log",
+    # Lookups of the routing dialplan (REALTIME_FIELD, docs/routes.md).
+    "crm_caller_owners",
+    "crm_outbound_access",
+)
 
 # sorcery.conf: [module] -> [(object type, family)]. Object type names as registered by Asterisk
 # (res_pjsip: endpoint, auth, aor, contact, domain_alias, transport; res_pjsip_acl: acl;
@@ -308,6 +319,7 @@ def build_context() -> dict[str, Any]:
         "disabled_context": _name(prov.get("DISABLED_CONTEXT", "crm-disabled"), "ASTERISK_DISABLED_CONTEXT"),
         "extension_patterns": _extension_patterns(int(low), int(high)),
         "extension_range": f"{low}-{high}",
+        "routing": routing_dialplan.template_context(),
         "realm": _value(prov.get("SIP_REALM") or "asterisk", "ASTERISK_SIP_REALM"),
         "transport": _value(prov.get("ENDPOINT_TRANSPORT") or "transport-udp", "ASTERISK_ENDPOINT_TRANSPORT"),
         "transport_bind": _value(prov.get("TRANSPORT_BIND") or "0.0.0.0:5060", "ASTERISK_TRANSPORT_BIND"),

@@ -65,6 +65,7 @@ __all__ = [
     "EndpointSummary",
     "ModuleCheckResult",
     "OriginateResult",
+    "OutboundRegistration",
     "RecordingResult",
     "ReloadResult",
     "allowed_actions",
@@ -466,6 +467,17 @@ class CoreSettings(_Result):
     settings: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class OutboundRegistration(_Result):
+    id: str
+    status: str | None  # Registered, Unregistered, Rejected, Stopped
+    server_uri: str | None
+    client_uri: str | None
+    next_reg: int | None  # seconds until the next REGISTER (0: none planned)
+    endpoint: str | None
+    auth_rejection_permanent: bool | None
+
+
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value is not None and value.lstrip("-").isdigit() else None
 
@@ -482,6 +494,19 @@ def _contact_from(event: Message) -> ContactStatus:
         roundtrip_usec=_int_or_none(event.get("RoundtripUsec")),
         reg_expire=_int_or_none(event.get("RegExpire")),
         via_address=event.get("ViaAddress"),
+    )
+
+
+def _registration_from(event: Message) -> OutboundRegistration:
+    permanent = event.get("AuthRejectionPermanent")
+    return OutboundRegistration(
+        id=event.get("ObjectName", ""),
+        status=event.get("Status"),
+        server_uri=event.get("ServerUri"),
+        client_uri=event.get("ClientUri"),
+        next_reg=_int_or_none(event.get("NextReg")),
+        endpoint=event.get("Endpoint") or None,
+        auth_rejection_permanent=None if permanent is None else permanent.lower() in ("true", "yes"),
     )
 
 
@@ -778,6 +803,31 @@ class AsteriskRealtimeAPI:
             headers.append(("Reason", _plain_text("reason", reason)))
         return self._simple("QueuePause", headers)
 
+    def spy_on_endpoint(self, supervisor_endpoint: str, agent_endpoint: str, *, mode: str = "listen") -> ActionResult:
+        """Ring ``PJSIP/<supervisor_endpoint>``; answered, it runs ChanSpy on the agent's channel.
+
+        ``listen`` hears both sides, ``whisper`` also speaks to the agent only (ChanSpy ``w``),
+        ``barge`` speaks to both (``B``); ``q`` keeps ChanSpy from announcing the channel name,
+        ``E`` ends the spy when the agent's call ends.
+        """
+        spy = _require("supervisor_endpoint", supervisor_endpoint, ENDPOINT_RE, "endpoint id")
+        agent = _require("agent_endpoint", agent_endpoint, ENDPOINT_RE, "endpoint id")
+        flags = {"listen": "qE", "whisper": "qEw", "barge": "qEB"}.get(mode)
+        if flags is None:
+            raise ValidationError("mode", "expected listen, whisper or barge")
+        return self._simple(
+            "Originate",
+            [
+                ("Channel", f"PJSIP/{spy}"),
+                ("Application", "ChanSpy"),
+                # Both ChanSpy arguments are checked above: no comma, CR or LF can reach them.
+                ("Data", f"PJSIP/{agent}-,{flags}"),
+                ("Timeout", int(self.originate_timeout * 1000)),
+                ("CallerID", f'"Spy" <{agent}>' if NUMBER_RE.fullmatch(agent) else "Spy"),
+                ("Async", "true"),
+            ],
+        )
+
     # -- modules --------------------------------------------------------------------------
     def reload_pjsip(self, *, event_timeout: float = 2.0) -> ReloadResult:
         """``Action: Reload`` + ``Module: res_pjsip.so`` (there is no PJSIPReload action)."""
@@ -880,6 +930,18 @@ class AsteriskRealtimeAPI:
     def qualify(self, endpoint_id: str) -> ActionResult:
         endpoint = _require("endpoint_id", endpoint_id, ENDPOINT_RE, "endpoint id")
         return self._simple("PJSIPQualify", [("Endpoint", endpoint)])
+
+    def register_outbound(self, registration: str) -> ActionResult:
+        """``PJSIPRegister``: send a REGISTER for one outbound registration now, reviving one that
+        a wrong password stopped (NOTES "Trunks"); the password is read at challenge time."""
+        name = _require("registration", registration, ENDPOINT_RE, "registration id")
+        return self._simple("PJSIPRegister", [("Registration", name)])
+
+    def outbound_registrations(self) -> tuple[OutboundRegistration, ...]:
+        """``PJSIPShowRegistrationsOutbound``: every outbound registration with its state
+        (Registered, Unregistered, Rejected, Stopped) and the seconds to its next REGISTER."""
+        result = self._list("PJSIPShowRegistrationsOutbound")
+        return tuple(_registration_from(item) for item in result.items if item.event == "OutboundRegistrationDetail")
 
     def active_channels(self) -> tuple[ChannelInfo, ...]:
         result = self._list("CoreShowChannels")

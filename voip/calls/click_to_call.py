@@ -2,7 +2,8 @@
 
 The call always starts from the user's own active extension (``InternalNumber``); nobody can name
 another endpoint. The number must be a phone number (normalised with :mod:`crm.phones` and dialled
-in ``VOIP_CALLS['DIAL_FORMAT']`` with ``DIAL_PREFIX``) or a known active extension. Asterisk
+as E.164 into the outbound context, where the outbound routes decide what the provider gets:
+docs/routes.md) or a known active extension. Asterisk
 queues the call and :func:`place_call` returns at once; the outcome arrives as events to the
 listener, which pushes ``call_progress`` to the agent's pages.
 
@@ -20,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from crm.phones import to_e164, to_national
+from crm.phones import to_e164
 from voip.ami.errors import AMIActionError, AMIConnectionError, AMIError, AMIInjectionError
 from voip.ami_reasons import connection_reason
 from voip.backends import get_backend
 from voip.callerid import clean_callerid_name
 from voip.calls.services import register_origination
-from voip.conf import TelephonyNotConfigured, asterisk_settings, calls_settings
+from voip.conf import TelephonyNotConfigured, asterisk_settings
 from voip.provisioning.models import InternalNumber
 
 if TYPE_CHECKING:
@@ -52,9 +53,7 @@ def not_configured_message() -> str:
 # What a person may type in a phone number: digits, a leading +, spaces and the usual punctuation.
 _TYPED_NUMBER_RE = re.compile(r"^\+?[0-9 ()\-./]{1,40}$")
 _DIGITS_RE = re.compile(r"^[0-9]{1,20}$")
-_PREFIX_RE = re.compile(r"^[0-9*#]{0,10}$")
 CALLER_NAME_MAX_LENGTH = 60
-DIAL_FORMATS = ("as_typed", "national", "e164")
 
 
 class ClickToCallError(Exception):
@@ -116,21 +115,10 @@ def dial_target(raw: str, *, own_extension: str | None = None) -> DialTarget:
     e164 = to_e164(typed)
     if not e164:
         raise ClickToCallError("invalid_number", _("This is not a phone number."), 400)
-    dial_format = str(calls_settings().get("DIAL_FORMAT", "e164")).lower()
-    prefix = str(calls_settings().get("DIAL_PREFIX", "") or "")
-    if dial_format not in DIAL_FORMATS or not _PREFIX_RE.match(prefix):
-        logger.error("VOIP_CALLS DIAL_FORMAT=%r / DIAL_PREFIX=%r are not valid", dial_format, prefix)
-        raise ClickToCallError("not_configured", _("Telephony is not configured correctly."), 503)
-    if dial_format == "e164":
-        number = e164
-    elif dial_format == "national":
-        number = to_national(e164)
-    else:  # as typed, without the spaces and punctuation a dial plan cannot take
-        number = compact
-    if not re.fullmatch(r"\+?[0-9]{1,20}", number):
+    # The outbound routes strip, prepend and format the number for the trunk (docs/routes.md).
+    number = e164
+    if not re.fullmatch(r"\+[0-9]{1,20}", number):
         raise ClickToCallError("invalid_number", _("This is not a phone number."), 400)
-    if prefix:  # the prefix replaces a leading "+" (e.g. "00" or "810", the trunk's international access)
-        number = prefix + number.removeprefix("+")
     return DialTarget(dialled=number, kind="phone", e164=e164)
 
 

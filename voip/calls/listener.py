@@ -49,11 +49,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from voip.ami.aio import AsyncAMIClient
 from voip.ami.errors import AMIAuthenticationError, AMIError
 from voip.ami.protocol import Message
+from voip.callcentre import services as callcentre_services
+from voip.callcentre.tracker import QueueTracker
 from voip.calls import services, sip_security
 from voip.calls.event_fields import event_time
 from voip.calls.presence import PresenceTracker, PresenceUpdate
 from voip.calls.single_listener import ListenerLock, listener_lock_name
-from voip.calls.tracker import CallTracker, Directory, Output
+from voip.calls.tracker import CallTracker, CallUpdate, Directory, Output
 from voip.conf import (
     AsteriskSettings,
     TelephonyNotConfigured,
@@ -74,7 +76,7 @@ __all__ = [
 
 logger = logging.getLogger("voip.calls.listener")
 
-LISTENER_EVENTS = "call,system,dialplan,cdr,security"
+LISTENER_EVENTS = "call,system,dialplan,cdr,security,agent"
 _STOP = object()
 # Errors of an unreachable or locked database (connection refused or lost, lock timeouts,
 # SQLite's "database is locked"): they heal by waiting, so the listener waits for them.
@@ -127,6 +129,10 @@ class _Resync:
     ready: threading.Event = field(default_factory=threading.Event)
     channels: list[Any] | None = None
     contacts: list[Any] | None = None
+    # queue name -> the items of a filtered QueueStatus (never an unfiltered one: with realtime
+    # queues that re-reads every queue from the database, apps/app_queue.c).
+    queues: dict[str, list[Any]] | None = None
+    wrapups: dict[str, int] | None = None
     at: dt.datetime | None = None
 
 
@@ -186,6 +192,8 @@ class CallEventListener:
         self.directory = _WaitingDirectory(directory or services.DbDirectory(), self._with_db_retry)
         self.tracker = CallTracker(self.directory, pbx_tz=pbx_time_zone())
         self.presence = PresenceTracker()
+        self._wrapups: dict[str, int] = {}
+        self.queues = QueueTracker(wrapup_for=lambda name: self._wrapups.get(name, 0))
         self.push = push
         self.batch_max = batch_max
         self.record_lags = record_lags
@@ -311,12 +319,30 @@ class CallEventListener:
                 marker.contacts = list(contacts.items)
             except AMIError as exc:
                 _log(logging.WARNING, "resync_contacts_failed", error=str(exc))
+            marker.queues, marker.wrapups = await self._queue_listings(client)
         except AMIError as exc:
             _log(logging.WARNING, "resync_failed", error=str(exc))
         finally:
             marker.at = dt.datetime.now(dt.UTC)
             marker.ready.set()
             self._resync_pending -= 1
+
+    async def _queue_listings(self, client: AsyncAMIClient) -> tuple[dict[str, list[Any]] | None, dict[str, int]]:
+        """One filtered ``QueueStatus Queue: X`` per CRM queue, at (re)connect only."""
+        try:
+            wrapups = await asyncio.to_thread(_queue_wrapups)
+        except DatabaseError as exc:
+            _log(logging.WARNING, "resync_queues_failed", error=type(exc).__name__)
+            return None, {}
+        listings: dict[str, list[Any]] = {}
+        for name in wrapups:
+            try:
+                listing = await client.send_list_action("QueueStatus", [("Queue", name)])
+            except AMIError as exc:
+                _log(logging.WARNING, "resync_queue_failed", queue=name, error=str(exc))
+                continue
+            listings[name] = list(listing.items)
+        return listings, wrapups
 
     async def _on_disconnect(self, client: AsyncAMIClient) -> None:
         _log(logging.WARNING, "ami_disconnected", host=client.host, port=client.port)
@@ -478,17 +504,18 @@ class CallEventListener:
 
     def _process(self, batch: list[Any]) -> None:
         outputs: list[Any] = []
+        queue_outputs: list[Any] = []
         blocks: list[sip_security.BlockDecision] = []
-        tracker, presence = self.tracker, self.presence
+        tracker, presence, queues = self.tracker, self.presence, self.queues
         oldest: float | None = None
         events = 0
         for item in batch:
             if item is _STOP:
                 continue
             if isinstance(item, _Resync):
-                if outputs:
-                    self._apply(outputs, oldest)
-                    outputs, oldest = [], None
+                if outputs or queue_outputs:
+                    self._apply(outputs, oldest, queue_outputs)
+                    outputs, queue_outputs, oldest = [], [], None
                 self._resync(item)
                 continue
             message, received = item
@@ -504,9 +531,10 @@ class CallEventListener:
                 continue
             outputs.extend(tracker.feed(message, when))
             outputs.extend(presence.feed(message, when))
+            queue_outputs.extend(queues.feed(message, when))
         self.stats.events += events
-        if outputs or oldest is not None:
-            self._apply(outputs, oldest)
+        if outputs or queue_outputs or oldest is not None:
+            self._apply(outputs, oldest, queue_outputs)
         for decision in blocks:
             self._with_db_retry(sip_security.block_address, decision=decision, block_for=self._block_for)
             self.stats.blocks += 1
@@ -560,9 +588,18 @@ class CallEventListener:
                 time.sleep(delay)
                 delay = min(_DB_RETRY_MAX, delay * 2)
 
-    def _apply(self, outputs: list[Any], oldest: float | None) -> None:
+    def _apply(self, outputs: list[Any], oldest: float | None, queue_outputs: list[Any] | None = None) -> None:
         # The tracker already consumed these events: retry the write, never re-feed them.
         result = self._with_db_retry(services.apply_outputs, outputs, push=self.push)
+        linkedids = {o.linkedid for o in outputs if isinstance(o, CallUpdate)}
+        if queue_outputs or linkedids:
+            # After the CallLogs: queue, wait, answering agent and "abandoned" are laid over them.
+            self._with_db_retry(
+                callcentre_services.apply_queue_outputs,
+                queue_outputs or [],
+                call_linkedids=linkedids,
+                push_changes=self.push,
+            )
         self.stats.batches += 1
         self.stats.calls_written += result.calls_written
         self.stats.presence_written += result.presence_written
@@ -589,6 +626,13 @@ class CallEventListener:
         outputs: list[Output | PresenceUpdate] = [*self.tracker.resync_channels(marker.channels, now)]
         if marker.contacts is not None:
             outputs.extend(self.presence.resync_contacts(marker.contacts, now))
+        queue_outputs: list[Any] = []
+        if marker.wrapups is not None:
+            self._wrapups = dict(marker.wrapups)
+        for name, items in (marker.queues or {}).items():
+            queue_outputs.extend(self.queues.resync_queue(name, items, now))
+        if queue_outputs:
+            self._with_db_retry(callcentre_services.apply_queue_outputs, queue_outputs, push_changes=self.push)
         active = {m.get("Linkedid") or m.get("Uniqueid") for m in marker.channels} | self.tracker.live_linkedids()
         result = self._with_db_retry(services.apply_outputs, outputs, push=self.push)
         closed = self._with_db_retry(services.close_stale_calls, {a for a in active if a}, now)
@@ -601,6 +645,14 @@ class CallEventListener:
             calls_written=result.calls_written,
             closed=len(closed),
         )
+
+
+def _queue_wrapups() -> dict[str, int]:
+    """The CRM's queues and their wrap-up seconds (a worker thread: closes its connection)."""
+    try:
+        return callcentre_services.queue_wrapups()
+    finally:
+        connections.close_all()
 
 
 # --- embedded mode ---------------------------------------------------------------------------------

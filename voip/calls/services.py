@@ -205,6 +205,10 @@ def _call_fields(update: CallUpdate, contacts: _ContactCache) -> dict[str, Any]:
         "hangup_cause_text": update.hangup_cause_text,
         "recording_file": stored_recording_name(update.recording_file),
         "origination_id": update.origination_id,
+        "trunk": update.trunk,
+        "did": update.did,
+        "dialled_number": update.dialled_number,
+        "sent_number": update.sent_number,
     }
 
 

@@ -160,6 +160,11 @@ class CallUpdate:
     has_cdr: bool = False
     # Set when the whole record comes from a Cdr event the tracker had no live state for.
     from_cdr: bool = False
+    # External calls, from the routing dialplan's channel variables (docs/routes.md, "CallLog").
+    trunk: str = ""
+    did: str = ""
+    dialled_number: str = ""
+    sent_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,8 +268,26 @@ class _Call:
     cdr_billsec: int | None = None
     cdr_disposition: str = ""
     progress_sent: set[str] = field(default_factory=set)
+    # Set by the routing dialplan (VarSet of CRM_TRUNK, CRM_DID, CRM_DIALLED, CRM_SENT); the last
+    # value wins (a failover sets the trunk again, the DID is set raw and then as E.164).
+    route_values: dict[str, str] = field(default_factory=dict)
     last_snapshot: CallUpdate | None = None
     ended_notified: bool = False
+
+
+# Channel variables of the routing dialplan -> CallUpdate fields (docs/routes.md).
+ROUTE_VARIABLES: dict[str, str] = {
+    "CRM_TRUNK": "trunk",
+    "CRM_DID": "did",
+    "CRM_DIALLED": "dialled_number",
+    "CRM_SENT": "sent_number",
+}
+_TRACKED_VARIABLES = frozenset({"MIXMONITOR_FILENAME", *ROUTE_VARIABLES})
+
+
+def _varset_name(message: Any) -> str:
+    # Inherited variables are set as __NAME; VarSet names them so (main/pbx_variables.c).
+    return str(message.get("Variable") or "").lstrip("_")
 
 
 def _default_normalise(number: str) -> str | None:
@@ -319,7 +342,7 @@ class CallTracker:
         handler = self._handlers.get(name) if name else None
         if handler is None:
             return []
-        if name == "VarSet" and message.get("Variable") != "MIXMONITOR_FILENAME":
+        if name == "VarSet" and _varset_name(message) not in _TRACKED_VARIABLES:
             return []
         when = event_time(message) or received_at or self._clock()
         return handler(message, when)
@@ -528,6 +551,10 @@ class CallTracker:
             final=final,
             has_cdr=call.cdr_duration is not None,
             from_cdr=from_cdr,
+            trunk=call.route_values.get("trunk", ""),
+            did=call.route_values.get("did", ""),
+            dialled_number=call.route_values.get("dialled_number", ""),
+            sent_number=call.route_values.get("sent_number", ""),
         )
         if snapshot == call.last_snapshot:
             return []
@@ -703,6 +730,13 @@ class CallTracker:
 
     def _on_varset(self, message: Any, when: dt.datetime) -> list[Output]:
         call = self._call_for(clean(message.get("Linkedid")), when)
+        variable = _varset_name(message)
+        if call is not None and variable in ROUTE_VARIABLES:
+            value = clean(message.get("Value"))[:40]
+            if not value or call.route_values.get(ROUTE_VARIABLES[variable]) == value:
+                return []
+            call.route_values[ROUTE_VARIABLES[variable]] = value
+            return self._snapshot(call)
         if call is None or call.recording_file:
             return []
         call.recording_file = message.get("Value") or ""

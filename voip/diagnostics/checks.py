@@ -595,6 +595,7 @@ def check_asterisk(backend: AsteriskRealtimeAPI | None = None, alias: str | None
             results += check_sorcery(backend)
             results += check_extconfig(backend, "sqlite3" if sqlite else "pgsql")
             results += check_loaded_objects(backend, alias)
+            results += check_trunks(backend)
     except AMIAuthenticationError:
         return [
             _error(
@@ -614,6 +615,27 @@ def check_asterisk(backend: AsteriskRealtimeAPI | None = None, alias: str | None
     except AMIError as exc:
         results.append(_error(_("AMI failed during the checks: %(e)s") % {"e": exc}))
     return results
+
+
+def check_trunks(backend: AsteriskRealtimeAPI) -> list[CheckResult]:
+    """Each enabled trunk's live state: registration (PJSIPShowRegistrationsOutbound) and qualify."""
+    from voip.trunks.selectors import Reachability, Registration, trunk_list, trunk_statuses
+
+    trunks = [trunk for trunk in trunk_list() if trunk.enabled]
+    results = []
+    for name, status in trunk_statuses(trunks=trunks, backend=backend).items():
+        line = _("Trunk %(name)s: %(state)s") % {"name": name, "state": status.summary()}
+        if status.registration == Registration.REJECTED:
+            results.append(_error(line, _("check the trunk's username and password with the provider")))
+        elif (
+            status.error
+            or status.registration in (Registration.UNREGISTERED, Registration.UNKNOWN)
+            or (status.reachability == Reachability.UNREACHABLE)
+        ):
+            results.append(_warn(line, _("is the provider's host:port right, and reachable from Asterisk?")))
+        else:
+            results.append(_ok(line))
+    return _capped(results, _("trunks"))
 
 
 def _check_module(backend: AsteriskRealtimeAPI, module: str) -> CheckResult:

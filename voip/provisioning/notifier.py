@@ -16,7 +16,16 @@ changes of several transactions are sent together when the block ends. What each
   ``expire_on_reload=yes`` that reload also empties the caches, so their expiries are dropped.
 * a created (or re-provisioned) transport: ``pjsip show transport <id>`` (bound on its first
   lookup, NOTES).
+* an AOR with a static contact (a trunk's) created, changed or deleted: ``Reload res_pjsip.so``.
+  Qualify reads AORs and their static contacts when res_pjsip loads or reloads
+  (res/res_pjsip/pjsip_options.c, sip_options_synchronize): a realtime row written later is
+  never qualified and shows ``NonQualified`` until then (observed on Asterisk 22.10.1).
 * a registration: ``Reload res_pjsip_outbound_registration.so`` (NOTES "Trunks").
+* a registration's credentials (its auth row) while the registration row is unchanged:
+  ``PJSIPRegister`` for it, after that reload when both are due. The reload keeps an unchanged
+  registration's state, Rejected included (NOTES "Trunks").
+* a realtime queue or queue member: nothing (app_queue re-reads both on each lookup).
+* dialplan rows (routes): nothing; pbx_realtime reads them per call (docs/routes.md).
 
 When AMI cannot be reached the unsent actions are stored as :class:`PendingAsteriskAction` rows
 and sent first by the next notification, or by :func:`retry_pending`.
@@ -56,6 +65,15 @@ class ObjectType(StrEnum):
     AUTH = "auth"
     TRANSPORT = "transport"
     REGISTRATION = "registration"
+    STATIC_CONTACT_AOR = "static_contact_aor"
+    REGISTRATION_CREDENTIALS = "registration_credentials"
+    # app_queue re-reads realtime queues and their members on each lookup: these need no action
+    # (apps/app_queue.c, load_realtime_queue and update_realtime_members).
+    QUEUE = "queue"
+    QUEUE_MEMBER = "queue_member"
+    # Rows of the realtime ``extensions`` table (routes): read per call by pbx_realtime, whose cache
+    # keeps a lookup one second (pbx/pbx_realtime.c), so they need no AMI action.
+    DIALPLAN = "dialplan"
 
 
 class Change(StrEnum):
@@ -122,7 +140,9 @@ def plan_actions(changes: Iterable[Changed], *, cache: bool) -> list[AmiAction]:
     changes = list(changes)
     actions: list[AmiAction] = []
     reload_pjsip = any(
-        c.object_type is ObjectType.AOR and c.change is Change.CREATED and not c.qualifies for c in changes
+        (c.object_type is ObjectType.AOR and c.change is Change.CREATED and not c.qualifies)
+        or c.object_type is ObjectType.STATIC_CONTACT_AOR
+        for c in changes
     )
     if reload_pjsip:
         actions.append(AmiAction("Reload", (("Module", PJSIP_MODULE),)))
@@ -136,6 +156,13 @@ def plan_actions(changes: Iterable[Changed], *, cache: bool) -> list[AmiAction]:
             actions.extend(_expire_actions(name, list(dict.fromkeys(ids))))
     if any(c.object_type is ObjectType.REGISTRATION for c in changes):
         actions.append(AmiAction("Reload", (("Module", REGISTRATION_MODULE),)))
+    told_again = [
+        i
+        for c in changes
+        if c.object_type is ObjectType.REGISTRATION_CREDENTIALS and c.change is not Change.DELETED
+        for i in c.ids
+    ]
+    actions.extend(AmiAction("PJSIPRegister", (("Registration", i),)) for i in dict.fromkeys(told_again))
     transports = [
         i for c in changes if c.object_type is ObjectType.TRANSPORT and c.change is not Change.DELETED for i in c.ids
     ]
@@ -266,6 +293,8 @@ def _send_one(backend: Any, action: AmiAction) -> None:
         backend.expire_sorcery_cache(action.header("Cache") or "")
     elif action.name == "Command":
         backend.command(action.header("Command") or "")
+    elif action.name == "PJSIPRegister":
+        backend.register_outbound(action.header("Registration") or "")
     else:
         raise ValueError(f"the notifier does not send {action.name}")
 

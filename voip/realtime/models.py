@@ -1884,3 +1884,46 @@ class UnconfirmedExtension(models.Model):
 
     def __str__(self) -> str:
         return self.endpoint_id
+
+
+class CallerOwner(models.Model):
+    """``crm_caller_owners``: a caller's E.164 number -> the endpoint of the CRM user who owns the
+    matching contact (or a contact of the matching company).
+
+    Not one of Asterisk's tables: the ``contact_owner`` destination reads it per call with
+    ``REALTIME_FIELD(crm_caller_owners,id,<E.164>,endpoint)`` (family mapped in extconfig.conf), so
+    the dialplan never asks Django. A copy rather than a view over ``crm`` because in Option B the
+    contacts live in another database than the one Asterisk reads. Kept by ``voip.routes.owners``.
+    """
+
+    id = models.CharField(max_length=20, primary_key=True)
+    endpoint = models.CharField(max_length=40)
+
+    class Meta:
+        db_table = "crm_caller_owners"
+        verbose_name = _("caller's owner")
+        verbose_name_plural = _("callers' owners")
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class OutboundAccess(models.Model):
+    """``crm_outbound_access``: who may use a restricted outbound route and per-user caller IDs.
+
+    ``id`` is ``<route id>:<endpoint id>``; the outbound dialling subroutine reads ``allowed`` and
+    ``caller_id`` with ``REALTIME_FIELD`` (family mapped in extconfig.conf). Kept by
+    ``voip.routes.services``.
+    """
+
+    id = models.CharField(max_length=64, primary_key=True)
+    allowed = models.CharField(max_length=1, default="1")
+    caller_id = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        db_table = "crm_outbound_access"
+        verbose_name = _("outbound route access")
+        verbose_name_plural = _("outbound route access")
+
+    def __str__(self) -> str:
+        return self.id

@@ -10,3 +10,9 @@ class RoutesConfig(AppConfig):
     label = "routes"
     verbose_name = _("VOIP")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from voip.routes import signals  # noqa: F401  (receivers)
+        from voip.routes.kinds import register_kinds
+
+        register_kinds()
