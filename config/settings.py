@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "voip.trunks",
     "voip.routes",
     "voip.pbx",
+    "voip.reports",
     "voip.callcentre",
     "voip.webhooks",
     "voip.api",
@@ -326,6 +327,13 @@ VOIP_SIP_SECURITY = {
     "BLOCK_SECONDS": env.int("VOIP_SIP_BLOCK_SECONDS", default=3600),
     # Never blocked, besides loopback, this machine, the AMI host and the trunks' identify matches.
     "NEVER_BLOCK": env.list("VOIP_SIP_NEVER_BLOCK", default=["127.0.0.0/8", "::1/128"]),
+}
+
+# Call reports: a queue's service level is the share of its calls answered within these seconds,
+# when the queue's realtime row (queues.servicelevel) sets none. Per queue: "support=20,sales=30".
+VOIP_REPORTS = {
+    "SERVICE_LEVEL_SECONDS": env.int("VOIP_SERVICE_LEVEL_SECONDS", default=20),
+    "QUEUE_SERVICE_LEVEL_SECONDS": env.dict("VOIP_QUEUE_SERVICE_LEVELS", cast={"value": int}, default={}),
 }
 
 # Everything goes to one console handler on the root logger. Django's own default config gives the

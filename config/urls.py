@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("crm/", include("crm.urls")),
+    path("voip/reports/", include("voip.reports.urls")),
     path("voip/", include("voip.urls")),
     path("callcentre/", include("voip.callcentre.urls")),
     path("api/", include("voip.api.urls")),

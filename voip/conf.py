@@ -39,6 +39,7 @@ __all__ = [
     "pbx_time_zone",
     "recording_retention",
     "recordings_root",
+    "reports_settings",
     "routing_settings",
     "sorcery_memory_cache_enabled",
 ]
@@ -213,6 +214,19 @@ def pbx_time_zone() -> ZoneInfo:
 def calls_settings() -> dict[str, Any]:
     """``VOIP_CALLS`` (click-to-call dialling, rate limit, recordings root, embedded listener)."""
     return dict(getattr(settings, "VOIP_CALLS", None) or {})
+
+
+def reports_settings() -> dict[str, Any]:
+    """``VOIP_REPORTS``: ``SERVICE_LEVEL_SECONDS`` (default for every queue) and
+    ``QUEUE_SERVICE_LEVEL_SECONDS`` (per queue name), used when a queue's realtime row sets none."""
+    configured = dict(getattr(settings, "VOIP_REPORTS", None) or {})
+    return {
+        "SERVICE_LEVEL_SECONDS": int(configured.get("SERVICE_LEVEL_SECONDS", 20)),
+        "QUEUE_SERVICE_LEVEL_SECONDS": {
+            str(name): int(seconds)
+            for name, seconds in dict(configured.get("QUEUE_SERVICE_LEVEL_SECONDS") or {}).items()
+        },
+    }
 
 
 def recordings_root() -> Path:

@@ -81,6 +81,23 @@ class CallLog(models.Model):
         indexes = [
             models.Index(fields=["contact", "-started_at"], name="calllog_contact_started"),
             models.Index(fields=["agent", "-started_at"], name="calllog_agent_started"),
+            # Call reports (voip.reports): a month's figures from this index alone (PostgreSQL
+            # index-only scans; SQLite ignores INCLUDE), and queue calls without the others.
+            models.Index(
+                fields=["started_at"],
+                include=[
+                    "direction",
+                    "disposition",
+                    "agent",
+                    "queue",
+                    "wait_seconds",
+                    "billsec",
+                    "caller_number",
+                    "agent_extension",
+                ],
+                name="calllog_report_cover",
+            ),
+            models.Index(fields=["queue", "started_at"], condition=~models.Q(queue=""), name="calllog_queue_started"),
         ]
 
     def __str__(self) -> str:
