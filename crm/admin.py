@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,8 @@ from .phones import display
 class CompanyAdmin(admin.ModelAdmin):
     list_display = ("name", "shown_phone", "website")
     search_fields = ("name", "phone", "phone_e164")
+    # A website typed without a scheme is read as https:// (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("phone"), ordering="phone_e164")
     def shown_phone(self, company: Company) -> str:
