@@ -99,6 +99,8 @@ def test_a_whole_file_is_planned_or_applied(pbx_ami):
     assert applied.status_code == 200 and Trunk.objects.filter(name="carrier2").exists()
     broken = client.post("/api/v1/pbx/apply/", {"text": "trunks:\n  - name: Bad Name\n"}, format="json")
     assert broken.status_code == 400 and broken.json()["errors"][0]["path"].startswith("trunks[0]")
+    incomplete = client.post("/api/v1/pbx/inbound_routes/", {"did": "+74951234567"}, format="json")
+    assert incomplete.status_code == 400 and "trunk" in str(incomplete.json()["errors"])
     assert client.post("/api/v1/pbx/apply/", {}, format="json").json() == {
         "text": ["the PBX file, as YAML or JSON text"]
     }

@@ -41,8 +41,12 @@ def _resource(key: str) -> Resource:
 
 
 def _identity(resource: Resource, item: Any) -> str:
+    """The item's identity, or "" for one that lacks it (validation then names what is missing)."""
     identity = getattr(resource, "identity", None)
-    return str(identity(item)) if identity is not None else str(item.get("name", ""))
+    try:
+        return str(identity(item)) if identity is not None else str(item.get("name", ""))
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return ""
 
 
 def _invalid(exc: PbxInvalid) -> Response:
