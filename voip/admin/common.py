@@ -157,18 +157,32 @@ class NewPasswordsPageMixin(_ModelAdmin):
         return [page, *super().get_urls()]
 
     def new_passwords_view(self, request: HttpRequest) -> HttpResponse:
-        response = TemplateResponse(
+        return shown_once_page(
             request,
-            "voip/admin/new_passwords.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("New SIP passwords"),
-                "passwords": new_passwords.take(request, page=NEW_PASSWORDS_PAGE),
-                "opts": self.model._meta,
-            },
+            self,
+            template="voip/admin/new_passwords.html",
+            title=gettext("New SIP passwords"),
+            page=NEW_PASSWORDS_PAGE,
+            rows_name="passwords",
         )
-        response["Cache-Control"] = "no-store"
-        return response
+
+
+def shown_once_page(
+    request: HttpRequest, model_admin: admin.ModelAdmin, *, template: str, title: str, page: str, rows_name: str
+) -> HttpResponse:
+    """The page after a redirect that shows secrets kept by ``voip.new_passwords`` once, never cached."""
+    response = TemplateResponse(
+        request,
+        template,
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            rows_name: new_passwords.take(request, page=page),
+            "opts": model_admin.model._meta,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def show_new_passwords(

@@ -13,14 +13,15 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from voip import new_passwords
 from voip.webhooks.models import Webhook, WebhookDelivery, WebhookEvent
-from voip.webhooks.services import webhook_deliveries_retry, webhook_secret_generate
+from voip.webhooks.services import webhook_deliveries_retry, webhook_secret_generate, webhook_secrets_renew
+
+from .common import shown_once_page
 
 SHOWN_ONCE_PAGE = "webhooks"  # where voip.new_passwords keeps a new signing secret
 
@@ -69,11 +70,7 @@ class WebhookAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("New signing secret"), permissions=["change"])
     def new_secret(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> HttpResponse:
-        webhooks = list(queryset)
-        for webhook in webhooks:
-            webhook.secret = webhook_secret_generate()
-            webhook.save(update_fields=["secret"])
-        return self._show_secrets(request, webhooks)
+        return self._show_secrets(request, webhook_secrets_renew(webhooks=queryset))
 
     def _show_secrets(self, request: HttpRequest, webhooks: list[Webhook]) -> HttpResponse:
         new_passwords.keep_for_next_page(request, rows=[(w.name, w.secret) for w in webhooks], page=SHOWN_ONCE_PAGE)
@@ -83,18 +80,14 @@ class WebhookAdmin(admin.ModelAdmin):
         if not self.has_view_or_change_permission(request):
             messages.error(request, gettext("You may not see webhooks."))
             return redirect("admin:index")
-        response = TemplateResponse(
+        return shown_once_page(
             request,
-            "voip/admin/webhook_secret.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": gettext("Signing secret"),
-                "secrets": new_passwords.take(request, page=SHOWN_ONCE_PAGE),
-                "opts": self.model._meta,
-            },
+            self,
+            template="voip/admin/webhook_secret.html",
+            title=gettext("Signing secret"),
+            page=SHOWN_ONCE_PAGE,
+            rows_name="secrets",
         )
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 @admin.register(WebhookDelivery)

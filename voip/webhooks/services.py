@@ -26,6 +26,16 @@ def webhook_create(*, name: str, url: str, events: list[str]) -> tuple[Webhook, 
     return webhook, webhook.secret
 
 
+@transaction.atomic
+def webhook_secrets_renew(*, webhooks: Iterable[Webhook]) -> list[Webhook]:
+    """A new signing secret for each webhook (each returned with it, for the admin to show once)."""
+    renewed = list(webhooks)
+    for webhook in renewed:
+        webhook.secret = webhook_secret_generate()
+        webhook.save(update_fields=["secret"])
+    return renewed
+
+
 def webhook_deliveries_enqueue(*, changes: Iterable[tuple[str, Mapping[str, Any] | None, Mapping[str, Any]]]) -> int:
     """Queue the events of CallLog changes ``(linkedid, state before or None, state after)``.
 
